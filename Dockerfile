@@ -1,0 +1,18 @@
+# The GitHub runner builds this image and runs it with --workdir /github/workspace,
+# so nothing here depends on the working directory.
+FROM python:3.12-slim
+
+ENV PYTHONDONTWRITEBYTECODE=1 \
+    PYTHONUNBUFFERED=1 \
+    PIP_NO_CACHE_DIR=1 \
+    PIP_DISABLE_PIP_VERSION_CHECK=1
+
+COPY requirements.txt /action/requirements.txt
+RUN pip install --no-cache-dir -r /action/requirements.txt
+
+COPY entrypoint.py /action/entrypoint.py
+COPY clone_action /action/clone_action
+
+# GitHub's rule for Docker actions: run as root (the default user), so that the mounted
+# workspace and file-command files are writable.
+ENTRYPOINT ["python", "/action/entrypoint.py"]

@@ -1,0 +1,1 @@
+"""AWS gateways: the only modules that talk to boto3."""

@@ -1,0 +1,297 @@
+"""One gateway over boto3's RDS client: describe, clone, wait (and, later, delete).
+
+Each public method's docstring names the IAM actions it needs; tests hold examples/iam/ to them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping
+from typing import TYPE_CHECKING, Any
+
+from botocore import xform_name
+from botocore.exceptions import BotoCoreError, ClientError, NoCredentialsError, NoRegionError
+
+from .. import __version__
+from ..clock import Clock, elapsed
+from ..errors import AwsError, CloneStateError, WaitTimeout
+
+if TYPE_CHECKING:
+    from mypy_boto3_rds import RDSClient
+
+Resource = dict[str, Any]
+
+IAM_DOC = "examples/iam/ in the action's repository has a policy with every action it needs"
+ACCESS_DENIED = {"AccessDenied", "AccessDeniedException", "UnauthorizedOperation", "NotAuthorized"}
+QUOTA = {
+    "DBClusterQuotaExceededFault",
+    "InstanceQuotaExceeded",
+    "StorageQuotaExceeded",
+    "DBInstanceQuotaExceeded",
+}
+BAD_CREDENTIALS = {
+    "ExpiredToken",
+    "ExpiredTokenException",
+    "InvalidClientTokenId",
+    "UnrecognizedClientException",
+    "SignatureDoesNotMatch",
+    "AuthFailure",
+}
+THROTTLED = {"Throttling", "ThrottlingException", "RequestLimitExceeded", "TooManyRequestsException"}
+READY = "available"
+
+
+def is_terminal(status: str) -> bool:
+    """A state a cluster or instance does not leave by itself: waiting longer cannot help."""
+    return (
+        status in ("failed", "deleting", "migration-failed", "storage-full")
+        or status.startswith("incompatible-")
+        or status.startswith("inaccessible-encryption-credentials")
+    )
+
+
+def make_client() -> RDSClient:
+    """The run's one RDS client: standard retries (throttling is retried), AWS_ENDPOINT_URL honoured."""
+    import boto3
+    from botocore.config import Config
+
+    config = Config(
+        retries={"mode": "standard", "max_attempts": 8},
+        user_agent_extra=f"aurora-clone-action/{__version__}",
+    )
+    try:
+        return boto3.client("rds", config=config)
+    except NoRegionError as exc:
+        raise AwsError(
+            "No AWS region is configured for this step.",
+            fix="Set aws-region in aws-actions/configure-aws-credentials, or AWS_REGION in env:.",
+        ) from exc
+
+
+def translate(exc: Exception, action: str, region: str) -> AwsError:
+    """An AWS failure as a message a person can act on."""
+    if isinstance(exc, NoCredentialsError):
+        return AwsError(
+            f"No AWS credentials were found for {action}.",
+            fix=(
+                "Add a step `uses: aws-actions/configure-aws-credentials@v4` with `role-to-assume` "
+                "before this one, and `permissions: id-token: write` in the job. Pull requests "
+                "from forks and Dependabot get no credentials."
+            ),
+        )
+    if not isinstance(exc, ClientError):
+        return AwsError(f"{action} could not reach AWS in {region}: {exc}", fix="Re-run the job.")
+    error = exc.response.get("Error", {})
+    code, message = str(error.get("Code", "")), str(error.get("Message", ""))
+    if code in ACCESS_DENIED:
+        return AwsError(
+            f"AWS denied {action} ({code}): {message}",
+            fix=f"Allow {action} in the IAM policy of the role this job assumes; {IAM_DOC}.",
+        )
+    if code in QUOTA:
+        return AwsError(
+            f"An AWS quota stopped {action} in {region} ({code}): {message}",
+            fix=(
+                "Delete clones that are no longer needed: run this action with mode: purge "
+                "(or the nightly purge workflow), or ask AWS for a higher quota."
+            ),
+        )
+    if code in BAD_CREDENTIALS:
+        return AwsError(
+            f"AWS rejected the credentials for {action} ({code}): {message}",
+            fix="Check the role in aws-actions/configure-aws-credentials and re-run the job.",
+        )
+    if code in THROTTLED:
+        return AwsError(
+            f"AWS kept throttling {action} after retries ({code}): {message}",
+            fix="Re-run the job later; other tools in the account may be calling RDS heavily.",
+        )
+    return AwsError(f"{action} failed ({code}): {message}")
+
+
+class RdsGateway:
+    """Every RDS call the action makes, with errors translated where they are caught."""
+
+    def __init__(self, client: RDSClient, clock: Clock, log: Callable[[str], None]) -> None:
+        self.client = client
+        self.clock = clock
+        self.log = log
+
+    @property
+    def region(self) -> str:
+        return str(self.client.meta.region_name)
+
+    def _call(self, action: str, passthrough: Iterable[str] = (), **kwargs: Any) -> Any:
+        """Call client.<action>; errors whose code is in passthrough reach the caller as they are."""
+        try:
+            return getattr(self.client, xform_name(action))(**kwargs)
+        except ClientError as exc:
+            if exc.response.get("Error", {}).get("Code") in set(passthrough):
+                raise
+            raise translate(exc, f"rds:{action}", self.region) from exc
+        except BotoCoreError as exc:
+            raise translate(exc, f"rds:{action}", self.region) from exc
+
+    def describe_cluster(self, cluster_id: str) -> Resource | None:
+        """The cluster, or None when there is none. IAM: rds:DescribeDBClusters."""
+        try:
+            response = self._call(
+                "DescribeDBClusters", passthrough={"DBClusterNotFoundFault"}, DBClusterIdentifier=cluster_id
+            )
+        except ClientError:
+            return None
+        clusters = response.get("DBClusters") or []
+        return dict(clusters[0]) if clusters else None
+
+    def cluster_instances(self, cluster_id: str) -> list[Resource]:
+        """The DB instances of one cluster, in one call. IAM: rds:DescribeDBInstances."""
+        instances: list[Resource] = []
+        marker: str | None = None
+        while True:
+            page = self._call(
+                "DescribeDBInstances",
+                Filters=[{"Name": "db-cluster-id", "Values": [cluster_id]}],
+                **({"Marker": marker} if marker else {}),
+            )
+            instances.extend(dict(i) for i in page.get("DBInstances") or [])
+            marker = page.get("Marker")
+            if not marker:
+                return instances
+
+    def restore_clone(
+        self,
+        *,
+        source: str,
+        clone_id: str,
+        tags: list[dict[str, str]],
+        subnet_group: str,
+        security_groups: list[str],
+        parameter_group: str,
+        iam_auth: bool,
+        scaling: Mapping[str, float | int] | None,
+    ) -> Resource | None:
+        """Start a copy-on-write clone; None when a cluster with that id appeared meanwhile.
+
+        IAM: rds:RestoreDBClusterToPointInTime, rds:AddTagsToResource.
+        """
+        kwargs: dict[str, Any] = {
+            "SourceDBClusterIdentifier": source,
+            "DBClusterIdentifier": clone_id,
+            "RestoreType": "copy-on-write",
+            "UseLatestRestorableTime": True,
+            "DeletionProtection": False,
+            "Tags": tags,
+            "EnableIAMDatabaseAuthentication": iam_auth,
+        }
+        if subnet_group:
+            kwargs["DBSubnetGroupName"] = subnet_group
+        if security_groups:
+            kwargs["VpcSecurityGroupIds"] = security_groups
+        if parameter_group:
+            kwargs["DBClusterParameterGroupName"] = parameter_group
+        if scaling:
+            kwargs["ServerlessV2ScalingConfiguration"] = dict(scaling)
+        try:
+            response = self._call(
+                "RestoreDBClusterToPointInTime", passthrough={"DBClusterAlreadyExistsFault"}, **kwargs
+            )
+        except ClientError:
+            return None
+        return dict(response["DBCluster"])
+
+    def create_instance(
+        self,
+        *,
+        cluster: Mapping[str, Any],
+        instance_id: str,
+        instance_class: str,
+        publicly_accessible: bool,
+        tags: list[dict[str, str]],
+        deadline: float,
+        poll: float,
+    ) -> Resource:
+        """Add the clone's DB instance, retrying while RDS says the cluster is not ready for it.
+
+        IAM: rds:CreateDBInstance, rds:AddTagsToResource.
+        """
+        cluster_id = cluster["DBClusterIdentifier"]
+        told = False
+        while True:
+            try:
+                response = self._call(
+                    "CreateDBInstance",
+                    passthrough={"InvalidDBClusterStateFault"},
+                    DBInstanceIdentifier=instance_id,
+                    DBClusterIdentifier=cluster_id,
+                    DBInstanceClass=instance_class,
+                    Engine=cluster["Engine"],
+                    PubliclyAccessible=publicly_accessible,
+                    Tags=tags,
+                )
+                return dict(response["DBInstance"])
+            except ClientError as exc:
+                if self.clock.monotonic() + poll > deadline:
+                    raise WaitTimeout(
+                        f"RDS did not accept the DB instance for '{cluster_id}' before timeout-minutes "
+                        f"ran out: {exc.response['Error'].get('Message', '')}",
+                        fix="Re-run the job: the clone is reused and its instance added. "
+                        "Raise timeout-minutes if this happens often.",
+                    ) from exc
+                if not told:
+                    self.log(
+                        f"RDS does not take the instance yet while '{cluster_id}' is being created; "
+                        f"trying again every {poll:g}s"
+                    )
+                    told = True
+                self.clock.sleep(poll)
+
+    def wait_until_available(
+        self, cluster_id: str, *, started: float, deadline: float, poll: float, timeout_minutes: int
+    ) -> tuple[Resource, list[Resource]]:
+        """Poll until the cluster and all its instances are available; fail fast on a terminal state.
+
+        IAM: rds:DescribeDBClusters, rds:DescribeDBInstances.
+        """
+        last: tuple[str, ...] = ()
+        while True:
+            cluster = self.describe_cluster(cluster_id)
+            if cluster is None:
+                raise CloneStateError(
+                    f"The clone '{cluster_id}' disappeared while the action waited for it.",
+                    fix="Another run (a teardown or purge) may have deleted it; re-run to clone again.",
+                )
+            instances = self.cluster_instances(cluster_id)
+            states = [("cluster", cluster_id, str(cluster.get("Status", "")))] + [
+                ("instance", str(i["DBInstanceIdentifier"]), str(i.get("DBInstanceStatus", "")))
+                for i in instances
+            ]
+            line = "; ".join(f"{kind} {ident}: {status}" for kind, ident, status in states)
+            if (line,) != last:
+                self.log(f"[{elapsed(self.clock.monotonic() - started):>6}] {line}")
+                last = (line,)
+            for kind, ident, status in states:
+                if is_terminal(status):
+                    raise CloneStateError(
+                        f"The clone's {kind} '{ident}' is '{status}', a state it will not leave by itself.",
+                        fix=(
+                            "Look at the cluster's events in the RDS console. Delete the clone "
+                            "(remove the label, or mode: teardown) and label the PR again."
+                        ),
+                    )
+            if (
+                cluster.get("Status") == READY
+                and instances
+                and all(i.get("DBInstanceStatus") == READY for i in instances)
+            ):
+                return cluster, instances
+            now = self.clock.monotonic()
+            if now >= deadline:
+                raise WaitTimeout(
+                    f"The clone '{cluster_id}' was not available after timeout-minutes: "
+                    f"{timeout_minutes} ({line}).",
+                    fix=(
+                        "The clone is still being created and is kept: re-run the job to go on "
+                        "waiting (it is reused), or raise timeout-minutes. Large clusters can take "
+                        "20 minutes or more."
+                    ),
+                )
+            self.clock.sleep(min(poll, deadline - now))

@@ -1,0 +1,72 @@
+"""The tag keys every clone carries, and the ownership checks built on them (the safety rules)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from datetime import UTC, datetime
+from typing import Any
+
+MANAGED = "aurora-clone/managed"
+REPOSITORY = "aurora-clone/repository"
+PR = "aurora-clone/pr"
+SOURCE = "aurora-clone/source"
+EXPIRES_AT = "aurora-clone/expires-at"
+
+EXPIRY_FORMAT = "%Y-%m-%dT%H:%M:%SZ"
+
+
+def format_expiry(when: datetime) -> str:
+    return when.astimezone(UTC).strftime(EXPIRY_FORMAT)
+
+
+def clone_tags(
+    *,
+    repository: str,
+    pr: int,
+    source: str,
+    expires_at: datetime,
+    extra: Iterable[tuple[str, str]] = (),
+) -> list[dict[str, str]]:
+    """The explicit tag list of a clone and its instances (never the source's tags)."""
+    tags = {
+        MANAGED: "true",
+        REPOSITORY: repository,
+        PR: str(pr),
+        SOURCE: source,
+        EXPIRES_AT: format_expiry(expires_at),
+    }
+    for key, value in extra:
+        tags.setdefault(key, value)
+    return [{"Key": k, "Value": v} for k, v in tags.items()]
+
+
+def tag_map(resource: Mapping[str, Any]) -> dict[str, str]:
+    """The TagList of a described cluster or instance as a dict."""
+    return {t["Key"]: t.get("Value", "") for t in resource.get("TagList") or []}
+
+
+def ownership_problem(
+    resource: Mapping[str, Any],
+    *,
+    repository: str,
+    pr: int | None,
+    source: str = "",
+) -> str | None:
+    """Why this cluster or instance is not a clone this repository's PR made; None when it is.
+
+    Safety rules 1 and 2: only a resource tagged aurora-clone/managed=true, for the same
+    repository and (when given) the same PR, that is not the source, is ours to change.
+    """
+    ident = resource.get("DBInstanceIdentifier") or resource.get("DBClusterIdentifier") or "?"
+    if source and str(resource.get("DBClusterIdentifier", "")).lower() == source.lower():
+        return f"'{ident}' is the source cluster '{source}' or one of its instances"
+    tags = tag_map(resource)
+    if tags.get(MANAGED) != "true":
+        return f"'{ident}' does not carry the tag {MANAGED}=true, so this action did not create it"
+    if tags.get(REPOSITORY) != repository:
+        return f"'{ident}' belongs to the repository '{tags.get(REPOSITORY, '')}', not '{repository}'"
+    if pr is not None and tags.get(PR) != str(pr):
+        return f"'{ident}' belongs to pull request #{tags.get(PR, '?')}, not #{pr}"
+    if resource.get("DeletionProtection"):
+        return f"'{ident}' has deletion protection on, which this action never sets"
+    return None

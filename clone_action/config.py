@@ -1,0 +1,284 @@
+"""Inputs: every input of action.yml read the way the runner passes it, and validated at once."""
+
+from __future__ import annotations
+
+import re
+import string
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import timedelta
+
+from .errors import InputError
+
+MODES = ("auto", "clone", "teardown", "purge")
+PURGE_SCOPES = ("repository", "all")
+CLONE_ID_FIELDS = ("source", "pr", "repo", "owner")
+MANIFEST_FIELDS = ("endpoint", "reader_endpoint", "port", "cluster_id", "engine", "database_url")
+DEFAULT_CLONE_ID = "{source}-pr-{pr}"
+RESERVED_TAG_PREFIXES = ("aurora-clone/", "aws:")
+
+# Defaults as in action.yml: the runner merges them in, but a local run has none.
+DEFAULTS: dict[str, str] = {
+    "mode": "auto",
+    "label": "clone-db",
+    "clone-id": DEFAULT_CLONE_ID,
+    "instance-class": "db.serverless",
+    "min-capacity": "0.5",
+    "max-capacity": "4",
+    "publicly-accessible": "false",
+    "ttl": "7d",
+    "wait": "true",
+    "timeout-minutes": "60",
+    "poll-interval": "15",
+    "comment": "true",
+    "manage-master-password": "false",
+    "purge-scope": "repository",
+    "dry-run": "false",
+}
+
+_IDENTIFIER = re.compile(r"^[a-z](?!.*--)[a-z0-9-]{0,62}(?<!-)$")
+_INSTANCE_CLASS = re.compile(r"^db\.[a-z0-9]+(\.[a-z0-9]+)*$")
+_GROUP_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._ -]{0,254}$")
+_SECURITY_GROUP = re.compile(r"^sg-[0-9a-f]{8,17}$")
+_TTL = re.compile(r"^([1-9][0-9]{0,5})([mhd])$")
+_TTL_UNITS = {"m": "minutes", "h": "hours", "d": "days"}
+
+
+def is_identifier(value: str) -> bool:
+    """True for a valid RDS identifier: 1-63 letters, digits, hyphens; a letter first; no --."""
+    return bool(_IDENTIFIER.match(value.lower()))
+
+
+IDENTIFIER_RULE = "1-63 letters, digits and hyphens, starting with a letter, no '--', no trailing '-'"
+
+
+@dataclass(frozen=True)
+class Inputs:
+    """Every input of the action, parsed and checked."""
+
+    mode: str = "auto"
+    source_cluster: str = ""
+    label: str = "clone-db"
+    clone_id: str = DEFAULT_CLONE_ID
+    pr_number: int | None = None
+    instance_class: str = "db.serverless"
+    min_capacity: float = 0.5
+    max_capacity: float = 4.0
+    seconds_until_auto_pause: int | None = None
+    db_subnet_group: str = ""
+    security_group_ids: tuple[str, ...] = ()
+    db_cluster_parameter_group: str = ""
+    publicly_accessible: bool = False
+    tags: tuple[tuple[str, str], ...] = ()
+    ttl: timedelta = timedelta(days=7)
+    wait: bool = True
+    timeout_minutes: int = 60
+    poll_interval: int = 15
+    manifest: tuple[str, ...] = ()
+    manifest_set: tuple[str, ...] = ()
+    comment: bool = True
+    github_token: str = ""
+    manage_master_password: bool = False
+    purge_scope: str = "repository"
+    dry_run: bool = False
+
+    @property
+    def serverless(self) -> bool:
+        return self.instance_class == "db.serverless"
+
+
+def env_name(name: str) -> str:
+    """The variable the runner sets for an input: upper-cased, spaces to '_', hyphens kept."""
+    return "INPUT_" + name.replace(" ", "_").upper()
+
+
+class _Reader:
+    """Reads inputs one by one and collects every problem instead of stopping at the first."""
+
+    def __init__(self, env: Mapping[str, str]) -> None:
+        self.env = env
+        self.problems: list[str] = []
+
+    def raw(self, name: str) -> str:
+        value = self.env.get(env_name(name))
+        if value is None:
+            value = DEFAULTS.get(name, "")
+        return value.strip()
+
+    def problem(self, name: str, value: str, rule: str) -> None:
+        self.problems.append(f"{name}: {rule}, got {value!r}")
+
+    def text(self, name: str) -> str:
+        return self.raw(name)
+
+    def lines(self, name: str) -> tuple[str, ...]:
+        return tuple(line.strip() for line in self.raw(name).splitlines() if line.strip())
+
+    def choice(self, name: str, choices: tuple[str, ...]) -> str:
+        value = self.raw(name)
+        if value.lower() in choices:
+            return value.lower()
+        self.problem(name, value, "expected one of " + ", ".join(choices))
+        return DEFAULTS[name]
+
+    def boolean(self, name: str) -> bool:
+        value = self.raw(name)
+        if value.lower() in ("true", "false"):
+            return value.lower() == "true"
+        self.problem(name, value, "expected true or false")
+        return DEFAULTS[name] == "true"
+
+    def whole(self, name: str, minimum: int, unit: str, maximum: int | None = None) -> int | None:
+        value = self.raw(name)
+        if not value and name not in DEFAULTS:
+            return None
+        limits = f"{minimum} or more" if maximum is None else f"from {minimum} to {maximum}"
+        if re.fullmatch(r"[0-9]+", value):
+            number = int(value)
+            if number >= minimum and (maximum is None or number <= maximum):
+                return number
+        self.problem(name, value, f"expected a whole number of {unit}, {limits}")
+        return int(DEFAULTS[name]) if name in DEFAULTS else None
+
+    def capacity(self, name: str, minimum: float) -> float:
+        value = self.raw(name)
+        rule = f"expected Aurora capacity units from {minimum:g} to 256 in steps of 0.5"
+        try:
+            number = float(value)
+        except ValueError:
+            self.problem(name, value, rule)
+            return float(DEFAULTS[name])
+        if not minimum <= number <= 256 or (number * 2) != int(number * 2):
+            self.problem(name, value, rule)
+            return float(DEFAULTS[name])
+        return number
+
+
+def parse_ttl(value: str) -> timedelta | None:
+    """'30m', '12h', '7d' -> a timedelta; None when the form is wrong."""
+    match = _TTL.match(value.strip().lower())
+    if not match:
+        return None
+    return timedelta(**{_TTL_UNITS[match.group(2)]: int(match.group(1))})
+
+
+def template_fields(template: str) -> list[str] | None:
+    """The placeholder names in a template, or None when its braces do not parse."""
+    try:
+        return [field for _, field, _, _ in string.Formatter().parse(template) if field is not None]
+    except ValueError:
+        return None
+
+
+def parse_inputs(env: Mapping[str, str]) -> Inputs:
+    """Read and check every input; raise InputError listing every problem found."""
+    r = _Reader(env)
+    mode = r.choice("mode", MODES)
+
+    source = r.text("source-cluster")
+    if source and not is_identifier(source):
+        r.problem("source-cluster", source, "expected a DB cluster identifier: " + IDENTIFIER_RULE)
+
+    label = r.text("label")
+    if not label or len(label) > 50:
+        r.problem("label", label, "expected a GitHub label name of 1 to 50 characters")
+
+    clone_id = r.text("clone-id") or DEFAULT_CLONE_ID
+    fields = template_fields(clone_id)
+    if fields is None:
+        r.problem("clone-id", clone_id, "unbalanced braces; placeholders look like {pr}")
+    else:
+        unknown = [f for f in fields if f not in CLONE_ID_FIELDS]
+        if unknown:
+            allowed = ", ".join("{" + f + "}" for f in CLONE_ID_FIELDS)
+            r.problem("clone-id", clone_id, f"unknown placeholder {{{unknown[0]}}}; use {allowed}")
+
+    pr_number = r.whole("pr-number", 1, "a pull request number")
+
+    instance_class = r.text("instance-class").lower()
+    if not _INSTANCE_CLASS.match(instance_class):
+        r.problem(
+            "instance-class",
+            r.raw("instance-class"),
+            "expected a DB instance class such as db.serverless or db.r6g.large",
+        )
+
+    min_capacity = r.capacity("min-capacity", 0)
+    max_capacity = r.capacity("max-capacity", 1)
+    if min_capacity > max_capacity:
+        r.problems.append(
+            f"max-capacity: must not be below min-capacity ({min_capacity:g}), got {max_capacity:g}"
+        )
+    auto_pause = r.whole("seconds-until-auto-pause", 300, "seconds", 86400)
+    if auto_pause is not None and min_capacity != 0:
+        r.problems.append(
+            f"seconds-until-auto-pause: auto-pause needs min-capacity: 0, got min-capacity {min_capacity:g}"
+        )
+
+    subnet_group = r.text("db-subnet-group")
+    if subnet_group and not _GROUP_NAME.match(subnet_group):
+        r.problem("db-subnet-group", subnet_group, "expected a DB subnet group name")
+    parameter_group = r.text("db-cluster-parameter-group")
+    if parameter_group and not _GROUP_NAME.match(parameter_group):
+        r.problem("db-cluster-parameter-group", parameter_group, "expected a DB cluster parameter group name")
+
+    security_groups = tuple(
+        part.strip() for part in re.split(r"[,\n]", r.raw("security-group-ids")) if part.strip()
+    )
+    for group in security_groups:
+        if not _SECURITY_GROUP.match(group):
+            r.problem(
+                "security-group-ids", group, "expected VPC security group ids like sg-0123456789abcdef0"
+            )
+
+    tags: list[tuple[str, str]] = []
+    for line in r.lines("tags"):
+        key, sep, value = line.partition("=")
+        key, value = key.strip(), value.strip()
+        if not sep or not key:
+            r.problem("tags", line, "expected one key=value a line")
+        elif key.lower().startswith(RESERVED_TAG_PREFIXES):
+            r.problem("tags", line, "keys starting with aurora-clone/ or aws: are reserved")
+        elif len(key) > 128 or len(value) > 256:
+            r.problem("tags", line, "a tag key has at most 128 characters and a value at most 256")
+        else:
+            tags.append((key, value))
+
+    ttl_text = r.raw("ttl")
+    ttl = parse_ttl(ttl_text)
+    if ttl is None:
+        r.problem("ttl", ttl_text, "expected a whole number followed by m, h or d, like 30m, 12h or 7d")
+        ttl = timedelta(days=7)
+
+    inputs = Inputs(
+        mode=mode,
+        source_cluster=source.lower(),
+        label=label,
+        clone_id=clone_id,
+        pr_number=pr_number,
+        instance_class=instance_class,
+        min_capacity=min_capacity,
+        max_capacity=max_capacity,
+        seconds_until_auto_pause=auto_pause,
+        db_subnet_group=subnet_group,
+        security_group_ids=security_groups,
+        db_cluster_parameter_group=parameter_group,
+        publicly_accessible=r.boolean("publicly-accessible"),
+        tags=tuple(tags),
+        ttl=ttl,
+        wait=r.boolean("wait"),
+        timeout_minutes=r.whole("timeout-minutes", 1, "minutes") or 60,
+        poll_interval=r.whole("poll-interval", 1, "seconds") or 15,
+        manifest=r.lines("manifest"),
+        manifest_set=r.lines("manifest-set"),
+        comment=r.boolean("comment"),
+        github_token=r.raw("github-token"),
+        manage_master_password=r.boolean("manage-master-password"),
+        purge_scope=r.choice("purge-scope", PURGE_SCOPES),
+        dry_run=r.boolean("dry-run"),
+    )
+    if mode == "clone" and not source:
+        r.problems.append("source-cluster: required when mode is clone; give the cluster to clone")
+    if r.problems:
+        raise InputError(r.problems)
+    return inputs

@@ -1,0 +1,159 @@
+"""The GitHub environment and event payload, and what `mode: auto` makes of them."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from .config import Inputs
+from .errors import ActionError, InputError
+
+PR_EVENTS = ("pull_request", "pull_request_target")
+CLONE_ACTIONS = ("opened", "reopened", "synchronize", "ready_for_review")
+
+
+@dataclass(frozen=True)
+class RunContext:
+    """What the runner tells the action about this run."""
+
+    event_name: str = ""
+    repository: str = ""
+    workspace: Path = Path("/github/workspace")
+    output_file: Path | None = None
+    summary_file: Path | None = None
+    server_url: str = "https://github.com"
+    api_url: str = "https://api.github.com"
+    run_id: str = ""
+    debug: bool = False
+    event_action: str = ""
+    event_label: str = ""
+    pr_number: int | None = None
+    pr_labels: tuple[str, ...] = ()
+    pr_state: str = ""
+    head_repository: str = ""
+    payload: Mapping[str, Any] = field(default_factory=dict, compare=False, repr=False)
+
+    @property
+    def owner(self) -> str:
+        return self.repository.partition("/")[0]
+
+    @property
+    def repo(self) -> str:
+        return self.repository.partition("/")[2]
+
+    @property
+    def run_url(self) -> str:
+        if not (self.repository and self.run_id):
+            return ""
+        return f"{self.server_url}/{self.repository}/actions/runs/{self.run_id}"
+
+
+def _path(env: Mapping[str, str], name: str) -> Path | None:
+    value = env.get(name, "")
+    return Path(value) if value else None
+
+
+def workflow_files(env: Mapping[str, str]) -> tuple[Path | None, Path | None]:
+    """The runner's GITHUB_OUTPUT and GITHUB_STEP_SUMMARY files (None outside a runner)."""
+    return _path(env, "GITHUB_OUTPUT"), _path(env, "GITHUB_STEP_SUMMARY")
+
+
+def _load_event(path: Path | None) -> Mapping[str, Any]:
+    if path is None:
+        return {}
+    try:
+        payload = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        return {}
+    except (OSError, ValueError) as exc:
+        raise ActionError(
+            f"The event payload {path} could not be read: {exc}",
+            fix="GITHUB_EVENT_PATH must name the JSON file the runner writes for this run.",
+        ) from exc
+    return payload if isinstance(payload, dict) else {}
+
+
+def read_context(env: Mapping[str, str]) -> RunContext:
+    """Build the RunContext from the runner's environment variables and the event file."""
+    payload = _load_event(_path(env, "GITHUB_EVENT_PATH"))
+    pr = payload.get("pull_request") or {}
+    number = pr.get("number") or payload.get("number")
+    output_file, summary_file = workflow_files(env)
+    return RunContext(
+        event_name=env.get("GITHUB_EVENT_NAME", ""),
+        repository=env.get("GITHUB_REPOSITORY", ""),
+        workspace=Path(env.get("GITHUB_WORKSPACE") or "/github/workspace"),
+        output_file=output_file,
+        summary_file=summary_file,
+        server_url=(env.get("GITHUB_SERVER_URL") or "https://github.com").rstrip("/"),
+        api_url=(env.get("GITHUB_API_URL") or "https://api.github.com").rstrip("/"),
+        run_id=env.get("GITHUB_RUN_ID", ""),
+        debug=env.get("RUNNER_DEBUG") == "1",
+        event_action=str(payload.get("action") or ""),
+        event_label=str((payload.get("label") or {}).get("name") or ""),
+        pr_number=number if isinstance(number, int) else None,
+        pr_labels=tuple(str(lbl.get("name", "")) for lbl in pr.get("labels") or [] if isinstance(lbl, dict)),
+        pr_state=str(pr.get("state") or ""),
+        head_repository=str(((pr.get("head") or {}).get("repo") or {}).get("full_name") or ""),
+        payload=payload,
+    )
+
+
+@dataclass(frozen=True)
+class Route:
+    """What to do in this run, and a sentence saying why."""
+
+    mode: str  # clone, teardown, purge or none
+    reason: str
+
+
+def _same_label(a: str, b: str) -> bool:
+    # GitHub label names are unique regardless of case.
+    return a.casefold() == b.casefold()
+
+
+def route(inputs: Inputs, ctx: RunContext) -> Route:
+    """Decide the mode: the `mode` input, or for `auto` the contract's event table."""
+    if inputs.mode != "auto":
+        return Route(inputs.mode, f"mode: {inputs.mode}")
+    event, action, label = ctx.event_name, ctx.event_action, inputs.label
+    if event == "schedule":
+        return Route("purge", "a scheduled run purges expired clones")
+    if event not in PR_EVENTS:
+        return Route(
+            "none",
+            f"the event '{event or 'unknown'}' does not clone or delete anything in mode: auto; "
+            "set mode: clone, teardown or purge to act on other events",
+        )
+    where = f"{event} '{action}'"
+    if action == "labeled":
+        if _same_label(ctx.event_label, label):
+            return Route("clone", f"{where}: the label '{label}' was added")
+        return Route("none", f"{where}: the label added is not '{label}'")
+    if action == "unlabeled":
+        if _same_label(ctx.event_label, label):
+            return Route("teardown", f"{where}: the label '{label}' was removed")
+        return Route("none", f"{where}: the label removed is not '{label}'")
+    if action == "closed":
+        return Route("teardown", f"{where}: the pull request was closed")
+    if action in CLONE_ACTIONS:
+        if any(_same_label(name, label) for name in ctx.pr_labels):
+            return Route("clone", f"{where}: the pull request carries the label '{label}'")
+        return Route("none", f"{where}: the pull request does not carry the label '{label}'")
+    return Route("none", f"{where} does not clone or delete anything")
+
+
+def pr_number(inputs: Inputs, ctx: RunContext) -> int:
+    """The PR this run is about: the `pr-number` input, else the event's."""
+    number = inputs.pr_number or ctx.pr_number
+    if number is None:
+        raise InputError(
+            [
+                f"pr-number: required for the event '{ctx.event_name or 'unknown'}', which names no "
+                "pull request; set pr-number: ${{ inputs.pr-number }} (or the PR's number)"
+            ]
+        )
+    return number

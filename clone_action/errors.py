@@ -1,0 +1,57 @@
+"""ActionError and its kinds: every failure a person can act on."""
+
+from __future__ import annotations
+
+
+class ActionError(Exception):
+    """A failure shown to a person: a one-line title, and a detail that says how to fix it."""
+
+    kind = "Error"
+
+    def __init__(self, message: str, *, fix: str = "") -> None:
+        super().__init__(message)
+        self.message = message
+        self.fix = fix
+
+    @property
+    def title(self) -> str:
+        return f"aurora-clone: {self.kind.lower()}"
+
+
+class InputError(ActionError):
+    """One or more inputs are wrong; every problem is listed, nothing has been changed."""
+
+    kind = "Invalid input"
+
+    def __init__(self, problems: list[str]) -> None:
+        self.problems = list(problems)
+        lines = "\n".join(f"- {p}" for p in self.problems)
+        noun = "input is" if len(self.problems) == 1 else "inputs are"
+        super().__init__(
+            f"{len(self.problems)} {noun} not valid; nothing was changed.\n{lines}",
+            fix="Correct the `with:` block of this step in your workflow and run it again.",
+        )
+
+
+class AwsError(ActionError):
+    """AWS refused or failed a call; the message names the call and what to do."""
+
+    kind = "AWS error"
+
+
+class CloneStateError(ActionError):
+    """The clone or the source is in a state the action cannot work with."""
+
+    kind = "Clone state"
+
+
+class WaitTimeout(ActionError):
+    """The clone did not become ready within timeout-minutes."""
+
+    kind = "Timed out"
+
+
+class SafetyError(ActionError):
+    """A safety rule refused the operation; nothing was deleted or changed."""
+
+    kind = "Refused by a safety rule"

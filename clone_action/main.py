@@ -1,0 +1,71 @@
+"""Reads the environment once, routes to a mode, and turns every failure into a clear message."""
+
+from __future__ import annotations
+
+import os
+import traceback
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, TextIO
+
+from .clock import Clock, SystemClock
+from .config import parse_inputs
+from .context import read_context, route, workflow_files
+from .errors import ActionError
+from .workflow import Workflow
+
+if TYPE_CHECKING:
+    from mypy_boto3_rds import RDSClient
+
+
+def report_failure(wf: Workflow, exc: ActionError) -> None:
+    """One ::error line; the longer explanation and the fix go to the job summary."""
+    wf.error(exc.message, title=exc.title)
+    if exc.fix:
+        wf.log(f"How to fix: {exc.fix}")
+    fix = f"\n\n**How to fix:** {exc.fix}" if exc.fix else ""
+    wf.summary(f"### :x: {exc.kind}\n\n{exc.message}{fix}")
+
+
+def main(
+    env: Mapping[str, str] | None = None,
+    *,
+    clock: Clock | None = None,
+    rds_client: RDSClient | None = None,
+    stream: TextIO | None = None,
+) -> int:
+    """Run the action; 0 for success or nothing to do, 1 for any failure."""
+    env = os.environ if env is None else env
+    clock = clock or SystemClock()
+    wf = Workflow(*workflow_files(env), stream=stream)
+    try:
+        inputs = parse_inputs(env)
+        ctx = read_context(env)
+        decision = route(inputs, ctx)
+        if decision.mode == "none":
+            wf.notice(f"Nothing to do: {decision.reason}.", title="aurora-clone: no action")
+            wf.set_output("action", "none")
+            return 0
+        if decision.mode in ("teardown", "purge"):
+            raise ActionError(
+                f"{decision.mode} ({decision.reason}) is not available in this version of the action yet.",
+                fix=f"Delete the clone by hand for now; {decision.mode} arrives in a later release.",
+            )
+        wf.log(f"aurora-clone: {decision.mode} ({decision.reason})")
+        from .modes import clone
+
+        plan = clone.plan_clone(inputs, ctx, clock.now())
+        from .aws.rds import RdsGateway, make_client
+
+        rds = RdsGateway(rds_client or make_client(), clock, wf.log)
+        clone.run(inputs, ctx, wf, rds, clock, plan)
+        return 0
+    except ActionError as exc:
+        report_failure(wf, exc)
+        return 1
+    except Exception as exc:  # the one broad except: anything unforeseen still gets a clear line
+        wf.error(f"Unexpected error: {type(exc).__name__}: {exc}", title="aurora-clone: unexpected error")
+        if env.get("RUNNER_DEBUG") == "1":
+            wf.log(traceback.format_exc())
+        else:
+            wf.log("Re-run the job with debug logging enabled (RUNNER_DEBUG=1) to see a traceback.")
+        return 1

@@ -1,0 +1,1 @@
+"""The action's modes: each plans first, then executes."""

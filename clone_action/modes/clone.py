@@ -1,0 +1,291 @@
+"""Clone mode: a copy-on-write clone of the source cluster, with one DB instance, made ready."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+from urllib.parse import quote
+
+from ..aws import tags as tagkeys
+from ..config import Inputs
+from ..context import RunContext, pr_number
+from ..errors import CloneStateError, InputError, SafetyError
+from ..naming import expand_clone_id, instance_id
+from ..workflow import Workflow, md_cell
+
+if TYPE_CHECKING:
+    from ..aws.rds import RdsGateway, Resource
+    from ..clock import Clock
+
+
+@dataclass(frozen=True)
+class ClonePlan:
+    """Everything clone will do, decided before any AWS call."""
+
+    source: str
+    clone_id: str
+    instance_id: str
+    repository: str
+    pr: int
+    expires_at: datetime
+    tags: list[dict[str, str]]
+
+
+def plan_clone(inputs: Inputs, ctx: RunContext, now: datetime) -> ClonePlan:
+    """Check what only a clone needs and fix its identifiers; raises InputError."""
+    problems: list[str] = []
+    if not inputs.source_cluster:
+        problems.append("source-cluster: required to clone; give the identifier of the cluster to clone")
+    if not ctx.repository:
+        problems.append("GITHUB_REPOSITORY is not set; the action must run in a GitHub Actions job")
+    if inputs.manifest or inputs.manifest_set:
+        problems.append(
+            "manifest/manifest-set: patching manifests is not available in this version yet; remove them"
+        )
+    if inputs.manage_master_password:
+        problems.append(
+            "manage-master-password: not available in this version yet; remove it or set it to false"
+        )
+    if problems:
+        raise InputError(problems)
+    pr = pr_number(inputs, ctx)
+    clone_id = expand_clone_id(
+        inputs.clone_id, source=inputs.source_cluster, pr=pr, repository=ctx.repository
+    )
+    if clone_id == inputs.source_cluster:
+        raise InputError(
+            [
+                f"clone-id: {inputs.clone_id!r} gives {clone_id!r}, the source cluster itself; "
+                "the action never touches the source: use a template with {pr}"
+            ]
+        )
+    expires_at = now + inputs.ttl
+    return ClonePlan(
+        source=inputs.source_cluster,
+        clone_id=clone_id,
+        instance_id=instance_id(clone_id),
+        repository=ctx.repository,
+        pr=pr,
+        expires_at=expires_at,
+        tags=tagkeys.clone_tags(
+            repository=ctx.repository,
+            pr=pr,
+            source=inputs.source_cluster,
+            expires_at=expires_at,
+            extra=inputs.tags,
+        ),
+    )
+
+
+def database_url(cluster: Any) -> str:
+    """postgresql://USER@HOST:PORT/ or mysql://USER@HOST:PORT/; never a password."""
+    scheme = "postgresql" if "postgres" in str(cluster.get("Engine", "")) else "mysql"
+    user = quote(str(cluster.get("MasterUsername", "")), safe="")
+    return f"{scheme}://{user}@{cluster.get('Endpoint', '')}:{cluster.get('Port', '')}/"
+
+
+def console_url(region: str, cluster_id: str) -> str:
+    return (
+        f"https://{region}.console.aws.amazon.com/rds/home?region={region}"
+        f"#database:id={cluster_id};is-cluster=true"
+    )
+
+
+def scaling(inputs: Inputs) -> dict[str, float | int] | None:
+    if not inputs.serverless:
+        return None
+    config: dict[str, float | int] = {"MinCapacity": inputs.min_capacity, "MaxCapacity": inputs.max_capacity}
+    if inputs.seconds_until_auto_pause is not None:
+        config["SecondsUntilAutoPause"] = inputs.seconds_until_auto_pause
+    return config
+
+
+def _settings(inputs: Inputs, source: Resource) -> tuple[str, list[str], str]:
+    subnet_group = inputs.db_subnet_group or str(source.get("DBSubnetGroup") or "")
+    security_groups = list(inputs.security_group_ids) or [
+        str(g["VpcSecurityGroupId"]) for g in source.get("VpcSecurityGroups") or []
+    ]
+    parameter_group = inputs.db_cluster_parameter_group or str(source.get("DBClusterParameterGroup") or "")
+    return subnet_group, security_groups, parameter_group
+
+
+def _check_existing(plan: ClonePlan, existing: Resource) -> None:
+    """An existing cluster with the clone's id is reused only when it is this PR's clone."""
+    problem = tagkeys.ownership_problem(existing, repository=plan.repository, pr=plan.pr, source=plan.source)
+    if problem:
+        raise SafetyError(
+            f"A cluster named '{plan.clone_id}' already exists and is not this pull request's "
+            f"clone: {problem}. Nothing was changed.",
+            fix="Set clone-id to a template that names a new cluster, e.g. '{source}-{repo}-pr-{pr}'.",
+        )
+    status = str(existing.get("Status", ""))
+    if status == "deleting":
+        raise CloneStateError(
+            f"The clone '{plan.clone_id}' is being deleted (by a teardown or purge).",
+            fix="Re-run this job once the deletion has finished to get a fresh clone.",
+        )
+    from ..aws.rds import is_terminal
+
+    if is_terminal(status):
+        raise CloneStateError(
+            f"The existing clone '{plan.clone_id}' is '{status}' and cannot be used.",
+            fix="Delete it (remove the label, or run mode: teardown), then label the PR again.",
+        )
+
+
+def run(
+    inputs: Inputs,
+    ctx: RunContext,
+    wf: Workflow,
+    rds: RdsGateway,
+    clock: Clock,
+    plan: ClonePlan,
+) -> None:
+    """Execute the plan: reuse or create the clone, add its instance, wait, report."""
+    started = clock.monotonic()
+    deadline = started + inputs.timeout_minutes * 60
+    source = rds.describe_cluster(plan.source)
+    if source is None:
+        raise CloneStateError(
+            f"The source cluster '{plan.source}' was not found in the region {rds.region}.",
+            fix="Check source-cluster, and aws-region in aws-actions/configure-aws-credentials.",
+        )
+    if source.get("Status") != "available":
+        raise CloneStateError(
+            f"The source cluster '{plan.source}' is '{source.get('Status')}'; RDS clones only an "
+            "available cluster.",
+            fix="Start the source cluster (or wait until it is available) and re-run the job.",
+        )
+    subnet_group, security_groups, parameter_group = _settings(inputs, source)
+
+    existing = rds.describe_cluster(plan.clone_id)
+    if existing is not None:
+        _check_existing(plan, existing)
+
+    if inputs.dry_run:
+        _print_plan(inputs, wf, plan, source, existing, subnet_group, security_groups, parameter_group)
+        wf.set_output("action", "clone")
+        wf.set_output("cluster-id", plan.clone_id)
+        wf.summary(
+            f"### Aurora clone: dry run\n\nWould {'reuse' if existing else 'create'} "
+            f"`{plan.clone_id}` from `{plan.source}`. Nothing was changed."
+        )
+        return
+
+    created = existing is None
+    if existing is None:
+        wf.log(f"Cloning '{plan.source}' into '{plan.clone_id}' (copy-on-write)")
+        cluster = rds.restore_clone(
+            source=plan.source,
+            clone_id=plan.clone_id,
+            tags=plan.tags,
+            subnet_group=subnet_group,
+            security_groups=security_groups,
+            parameter_group=parameter_group,
+            iam_auth=bool(source.get("IAMDatabaseAuthenticationEnabled")),
+            scaling=scaling(inputs),
+        )
+        if cluster is None:
+            # Another run created it between our look and our restore: treat it as existing.
+            cluster = rds.describe_cluster(plan.clone_id)
+            if cluster is None:
+                raise CloneStateError(f"RDS says '{plan.clone_id}' exists but cannot describe it.")
+            _check_existing(plan, cluster)
+            created = False
+    else:
+        cluster = existing
+        wf.log(f"Reusing the clone '{plan.clone_id}' ({existing.get('Status')})")
+
+    if not cluster.get("DBClusterMembers"):
+        if not created:
+            wf.log("The clone has no DB instance (an earlier run stopped early): adding it now")
+        rds.create_instance(
+            cluster=cluster,
+            instance_id=plan.instance_id,
+            instance_class=inputs.instance_class,
+            publicly_accessible=inputs.publicly_accessible,
+            tags=plan.tags,
+            deadline=deadline,
+            poll=inputs.poll_interval,
+        )
+        wf.log(f"Added the DB instance '{plan.instance_id}' ({inputs.instance_class})")
+
+    if inputs.wait:
+        wf.log(
+            f"Waiting for the clone (at most {inputs.timeout_minutes} min, "
+            f"checking every {inputs.poll_interval}s)"
+        )
+        cluster, _ = rds.wait_until_available(
+            plan.clone_id,
+            started=started,
+            deadline=deadline,
+            poll=inputs.poll_interval,
+            timeout_minutes=inputs.timeout_minutes,
+        )
+    _report(wf, rds.region, plan, cluster, created)
+
+
+def _print_plan(
+    inputs: Inputs,
+    wf: Workflow,
+    plan: ClonePlan,
+    source: Resource,
+    existing: Resource | None,
+    subnet_group: str,
+    security_groups: list[str],
+    parameter_group: str,
+) -> None:
+    verb = f"reuse the existing clone (status {existing.get('Status')})" if existing else "create"
+    wf.log(f"Dry run: nothing will be changed. The action would {verb}:")
+    lines = [
+        f"  clone:           {plan.clone_id} (copy-on-write from {plan.source}, {source.get('Engine')})",
+        f"  instance:        {plan.instance_id} ({inputs.instance_class})",
+        f"  subnet group:    {subnet_group or '(RDS default)'}",
+        f"  security groups: {', '.join(security_groups) or '(VPC default)'}",
+        f"  parameter group: {parameter_group or '(RDS default)'}",
+    ]
+    config = scaling(inputs)
+    if config:
+        lines.append("  capacity:        " + ", ".join(f"{k}={v:g}" for k, v in config.items()))
+    lines.append("  tags:            " + ", ".join(f"{t['Key']}={t['Value']}" for t in plan.tags))
+    for line in lines:
+        wf.log(line)
+
+
+def _report(wf: Workflow, region: str, plan: ClonePlan, cluster: Resource, created: bool) -> None:
+    """Step outputs and the job summary."""
+    values = {
+        "action": "clone",
+        "cluster-id": str(cluster["DBClusterIdentifier"]),
+        "cluster-arn": str(cluster.get("DBClusterArn", "")),
+        "endpoint": str(cluster.get("Endpoint", "")),
+        "reader-endpoint": str(cluster.get("ReaderEndpoint", "")),
+        "port": str(cluster.get("Port", "")),
+        "engine": str(cluster.get("Engine", "")),
+        "status": str(cluster.get("Status", "")),
+        "created": "true" if created else "false",
+        "database-url": database_url(cluster),
+    }
+    for name, value in values.items():
+        wf.set_output(name, value)
+    expiry = tagkeys.tag_map(cluster).get(tagkeys.EXPIRES_AT, tagkeys.format_expiry(plan.expires_at))
+    ready = values["status"] == "available"
+    wf.log(
+        f"Clone '{values['cluster-id']}' is {values['status']}: "
+        f"{values['endpoint']}:{values['port']} ({'created' if created else 'reused'})"
+    )
+    rows = [
+        ("Cluster", f"`{values['cluster-id']}` ({'created by this run' if created else 'reused'})"),
+        ("Endpoint", f"`{values['endpoint']}`"),
+        ("Reader endpoint", f"`{values['reader-endpoint']}`"),
+        ("Port", values["port"]),
+        ("Engine", f"{values['engine']} {cluster.get('EngineVersion', '')}".strip()),
+        ("Status", values["status"]),
+        ("Expires", f"{expiry} (a purge may delete it after this)"),
+        ("Source", f"`{plan.source}`"),
+        ("Console", f"[Open in the RDS console]({console_url(region, values['cluster-id'])})"),
+    ]
+    table = "\n".join(f"| {name} | {md_cell(value)} |" for name, value in rows)
+    heading = "ready" if ready else "being created"
+    wf.summary(f"### Aurora clone {heading}: `{values['cluster-id']}`\n\n| | |\n|---|---|\n{table}")

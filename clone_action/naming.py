@@ -1,0 +1,47 @@
+"""Clone identifiers from the `clone-id` template."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+
+from .config import DEFAULT_CLONE_ID, IDENTIFIER_RULE, is_identifier
+from .errors import InputError
+
+MAX_ID = 63
+
+
+def reduce(value: str) -> str:
+    """A placeholder value reduced to lower-case letters, digits and single hyphens."""
+    return re.sub(r"[^a-z0-9]+", "-", value.lower()).strip("-")
+
+
+def expand_clone_id(template: str, *, source: str, pr: int, repository: str) -> str:
+    """The clone's identifier: the template expanded, lower-cased, checked.
+
+    The default template is shortened with a hash suffix past 63 characters; an explicit
+    template that does not give a valid identifier is an input error.
+    """
+    owner, _, repo = repository.partition("/")
+    values = {"source": reduce(source), "pr": str(pr), "repo": reduce(repo), "owner": reduce(owner)}
+    try:
+        expanded = template.format(**values).lower()
+    except (ValueError, KeyError, IndexError, AttributeError):
+        expanded = template
+    if template == DEFAULT_CLONE_ID and len(expanded) > MAX_ID:
+        digest = hashlib.sha256(expanded.encode()).hexdigest()[:6]
+        tail = f"-{digest}-pr-{pr}"
+        expanded = values["source"][: MAX_ID - len(tail)].rstrip("-") + tail
+    if not is_identifier(expanded):
+        raise InputError(
+            [
+                f"clone-id: the template {template!r} gives {expanded!r}, which is not a valid "
+                f"cluster identifier ({IDENTIFIER_RULE}); change the template"
+            ]
+        )
+    return expanded
+
+
+def instance_id(clone_id: str) -> str:
+    """The identifier of the clone's DB instance (within 63 characters)."""
+    return clone_id[: MAX_ID - 2].rstrip("-") + "-1"
