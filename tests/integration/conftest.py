@@ -1,0 +1,107 @@
+"""Integration fixtures: the action's own RDS client inside moto, with a call recorder and state hooks."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import pytest
+from botocore.awsrequest import AWSResponse
+
+from tests.helpers import FakeClock, Result, pr_event, run_main, runner_env
+
+
+class Calls:
+    """Every RDS operation the action sent, with its parameters, in order."""
+
+    def __init__(self) -> None:
+        self.log: list[tuple[str, dict[str, Any]]] = []
+
+    def __call__(self, model: Any, params: dict[str, Any], **_: Any) -> None:
+        self.log.append((model.name, dict(params)))
+
+    def names(self) -> list[str]:
+        return [name for name, _ in self.log]
+
+    def of(self, name: str) -> list[dict[str, Any]]:
+        return [params for op, params in self.log if op == name]
+
+    def changing(self) -> list[str]:
+        """Operations that change something in AWS."""
+        return [n for n in self.names() if not n.startswith("Describe") and not n.startswith("List")]
+
+
+def fail_with(code: str, message: str = "") -> Callable[..., Any]:
+    """A before-call response: RDS answers the operation with this error."""
+
+    def respond(**_: Any) -> tuple[AWSResponse, dict[str, Any]]:
+        return AWSResponse("https://rds", 400, {}, None), {  # type: ignore[arg-type]
+            "Error": {"Code": code, "Message": message or code},
+            "ResponseMetadata": {"HTTPStatusCode": 400},
+        }
+
+    return respond
+
+
+def statuses(ident: str, sequence: list[str], kind: str = "cluster") -> Callable[..., None]:
+    """An after-call hook: each describe of `ident` reports the next status (the last one sticks)."""
+    remaining = list(sequence)
+    key, id_key, status_key = (
+        ("DBClusters", "DBClusterIdentifier", "Status")
+        if kind == "cluster"
+        else ("DBInstances", "DBInstanceIdentifier", "DBInstanceStatus")
+    )
+
+    def rewrite(parsed: dict[str, Any], **_: Any) -> None:
+        for item in parsed.get(key) or []:
+            if item.get(id_key) == ident:
+                item[status_key] = remaining.pop(0) if len(remaining) > 1 else remaining[0]
+
+    return rewrite
+
+
+class Harness:
+    """Runs the action in-process against moto with the action's own client."""
+
+    def __init__(self, aws: dict[str, Any], tmp_path: Any) -> None:
+        from clone_action.aws.rds import make_client
+
+        self.aws = aws
+        self.tmp_path = tmp_path
+        self.client = make_client()
+        self.calls = Calls()
+        self.client.meta.events.register("provide-client-params.rds.*", self.calls)
+        self.clock = FakeClock()
+
+    def on(self, event: str, handler: Callable[..., Any]) -> None:
+        self.client.meta.events.register(event, handler)
+
+    def run(
+        self,
+        inputs: dict[str, str] | None = None,
+        event: dict[str, Any] | None = None,
+        event_name: str = "pull_request",
+    ) -> Result:
+        merged = {"source-cluster": "prod", "poll-interval": "15"}
+        merged.update(inputs or {})
+        event = event if event is not None else pr_event("labeled", label="clone-db")
+        run_dir = self.tmp_path / f"run{len(list(self.tmp_path.iterdir()))}"
+        run_dir.mkdir()
+        env = runner_env(run_dir, merged, event, event_name)
+        return run_main(env, rds_client=self.client, clock=self.clock)
+
+    def cluster(self, ident: str) -> dict[str, Any] | None:
+        rds = self.aws["rds"]
+        try:
+            return dict(rds.describe_db_clusters(DBClusterIdentifier=ident)["DBClusters"][0])
+        except rds.exceptions.DBClusterNotFoundFault:
+            return None
+
+    def instances(self, cluster_id: str) -> list[dict[str, Any]]:
+        found = self.aws["rds"].describe_db_instances()["DBInstances"]
+        return [i for i in found if i.get("DBClusterIdentifier") == cluster_id]
+
+
+@pytest.fixture
+def action(aws: dict[str, Any], tmp_path: Any) -> Iterator[Harness]:
+    yield Harness(aws, tmp_path)

@@ -1,0 +1,403 @@
+"""Clone against moto in-process: AWS state, outputs, waiting, retries and refusals."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from tests.helpers import REPOSITORY, pr_event
+from tests.integration.conftest import Harness, fail_with, statuses
+
+CLONE = "prod-pr-7"
+
+
+def tags(resource: dict[str, Any]) -> dict[str, str]:
+    return {t["Key"]: t["Value"] for t in resource.get("TagList") or []}
+
+
+CONTRACT_TAGS = {
+    "aurora-clone/managed": "true",
+    "aurora-clone/repository": REPOSITORY,
+    "aurora-clone/pr": "7",
+    "aurora-clone/source": "prod",
+    "aurora-clone/expires-at": "2026-12-02T12:00:00Z",
+}
+
+
+def test_clone_copies_the_sources_network_and_parameters_but_not_its_tags(action: Harness) -> None:
+    result = action.run({"tags": "team=checkout\nowner=ana"})
+
+    assert result.code == 0, result.log
+    clone = action.cluster(CLONE)
+    assert clone is not None
+    assert tags(clone) == {**CONTRACT_TAGS, "team": "checkout", "owner": "ana"}
+    assert clone["DeletionProtection"] is False
+    assert clone["DBSubnetGroup"] == "prod-subnets"
+    assert [g["VpcSecurityGroupId"] for g in clone["VpcSecurityGroups"]] == [action.aws["security_group"]]
+    assert clone["DBClusterParameterGroup"] == "prod-params"
+    assert clone["IAMDatabaseAuthenticationEnabled"] is True
+    assert clone["ServerlessV2ScalingConfiguration"]["MinCapacity"] == 0.5
+    assert clone["ServerlessV2ScalingConfiguration"]["MaxCapacity"] == 4.0
+    (restore,) = action.calls.of("RestoreDBClusterToPointInTime")
+    assert restore["RestoreType"] == "copy-on-write"
+    assert restore["UseLatestRestorableTime"] is True
+    assert restore["SourceDBClusterIdentifier"] == "prod"
+    (instance,) = action.instances(CLONE)
+    assert instance["DBInstanceIdentifier"] == "prod-pr-7-1"
+    assert instance["DBInstanceClass"] == "db.serverless"
+    assert instance["PubliclyAccessible"] is False
+    assert tags(instance) == tags(clone)
+
+
+def test_clone_writes_every_output_and_a_summary(action: Harness) -> None:
+    result = action.run()
+
+    clone = action.cluster(CLONE)
+    assert clone is not None
+    assert result.outputs == {
+        "action": "clone",
+        "cluster-id": CLONE,
+        "cluster-arn": clone["DBClusterArn"],
+        "endpoint": clone["Endpoint"],
+        "reader-endpoint": clone["ReaderEndpoint"],
+        "port": "5432",
+        "engine": "aurora-postgresql",
+        "status": "available",
+        "created": "true",
+        "database-url": f"postgresql://app@{clone['Endpoint']}:5432/",
+    }
+    assert "prod-password-1" not in result.log + result.summary + str(result.outputs)
+    assert f"| Endpoint | `{clone['Endpoint']}` |" in result.summary
+    assert "| Expires | 2026-12-02T12:00:00Z" in result.summary
+    assert (
+        "https://eu-west-1.console.aws.amazon.com/rds/home?region=eu-west-1#database:id=prod-pr-7;is-cluster=true"
+        in result.summary
+    )
+
+
+def test_the_source_is_never_changed(action: Harness) -> None:
+    before = action.cluster("prod")
+    action.run()
+
+    after = action.cluster("prod")
+    assert after is not None and before is not None
+    after.pop("LatestRestorableTime")
+    before.pop("LatestRestorableTime")
+    assert after == before
+    for name, params in action.calls.log:
+        if not name.startswith("Describe"):
+            assert params.get("DBClusterIdentifier") != "prod", name
+
+
+def test_explicit_network_settings_override_the_sources(action: Harness) -> None:
+    ec2 = action.aws["ec2"]
+    vpc = ec2.describe_vpcs()["Vpcs"][-1]["VpcId"]
+    sg = ec2.create_security_group(GroupName="preview", Description="p", VpcId=vpc)["GroupId"]
+
+    result = action.run(
+        {"security-group-ids": sg, "instance-class": "db.r6g.large", "publicly-accessible": "TRUE"}
+    )
+
+    assert result.code == 0, result.log
+    (restore,) = action.calls.of("RestoreDBClusterToPointInTime")
+    assert restore["VpcSecurityGroupIds"] == [sg]
+    assert "ServerlessV2ScalingConfiguration" not in restore
+    (instance,) = action.instances(CLONE)
+    assert instance["DBInstanceClass"] == "db.r6g.large"
+    assert instance["PubliclyAccessible"] is True
+
+
+def test_auto_pause_reaches_the_scaling_configuration(action: Harness) -> None:
+    result = action.run({"min-capacity": "0", "max-capacity": "8", "seconds-until-auto-pause": "900"})
+
+    assert result.code == 0, result.log
+    (restore,) = action.calls.of("RestoreDBClusterToPointInTime")
+    assert restore["ServerlessV2ScalingConfiguration"] == {
+        "MinCapacity": 0.0,
+        "MaxCapacity": 8.0,
+        "SecondsUntilAutoPause": 900,
+    }
+
+
+def test_a_rerun_reuses_the_clone(action: Harness) -> None:
+    first = action.run()
+    second = action.run(event=pr_event("synchronize"))
+
+    assert second.code == 0, second.log
+    assert second.outputs["created"] == "false"
+    assert second.outputs["cluster-id"] == first.outputs["cluster-id"]
+    assert len(action.calls.of("RestoreDBClusterToPointInTime")) == 1
+    assert len(action.calls.of("CreateDBInstance")) == 1
+    assert len(action.instances(CLONE)) == 1
+    assert "Reusing the clone 'prod-pr-7'" in second.log
+    assert "(reused)" in second.summary
+
+
+def test_a_clone_left_without_an_instance_is_completed(action: Harness) -> None:
+    action.on("before-call.rds.CreateDBInstance", fail_with("InternalFailure", "the network broke"))
+    first = action.run()
+    assert first.code == 1
+    assert action.instances(CLONE) == []
+
+    fresh = Harness(action.aws, action.tmp_path)
+    second = fresh.run()
+
+    assert second.code == 0, second.log
+    assert second.outputs["created"] == "false"
+    assert fresh.calls.of("RestoreDBClusterToPointInTime") == []
+    assert "The clone has no DB instance (an earlier run stopped early): adding it now" in second.log
+    assert [i["DBInstanceIdentifier"] for i in action.instances(CLONE)] == ["prod-pr-7-1"]
+
+
+def test_waiting_follows_the_states_and_stops_at_the_first_ready_poll(action: Harness) -> None:
+    action.on(
+        "after-call.rds.DescribeDBClusters",
+        statuses(CLONE, ["creating", "creating", "backing-up", "available"]),
+    )
+    action.on(
+        "after-call.rds.DescribeDBInstances",
+        statuses(
+            "prod-pr-7-1",
+            ["creating", "creating", "creating", "configuring-enhanced-monitoring", "available"],
+            kind="instance",
+        ),
+    )
+
+    result = action.run({"poll-interval": "20"})
+
+    assert result.code == 0, result.log
+    progress = [line for line in result.log.splitlines() if line.startswith("[")]
+    assert progress == [
+        "[    0s] cluster prod-pr-7: creating; instance prod-pr-7-1: creating",
+        "[   40s] cluster prod-pr-7: backing-up; instance prod-pr-7-1: creating",
+        "[ 1m00s] cluster prod-pr-7: available; instance prod-pr-7-1: configuring-enhanced-monitoring",
+        "[ 1m20s] cluster prod-pr-7: available; instance prod-pr-7-1: available",
+    ]
+    assert result.clock.sleeps == [20, 20, 20, 20]
+    assert result.outputs["status"] == "available"
+
+
+def test_the_instance_is_retried_while_the_cluster_is_still_creating(action: Harness) -> None:
+    refusals = iter([fail_with("InvalidDBClusterStateFault", "DBCluster prod-pr-7 is in creating state")] * 2)
+
+    def refuse_twice(**kwargs: Any) -> Any:
+        handler = next(refusals, None)
+        return handler(**kwargs) if handler else None
+
+    action.on("before-call.rds.CreateDBInstance", refuse_twice)
+
+    result = action.run({"poll-interval": "10"})
+
+    assert result.code == 0, result.log
+    assert len(action.calls.of("CreateDBInstance")) == 3
+    assert result.clock.sleeps[:2] == [10, 10]
+    assert (
+        "RDS does not take the instance yet while 'prod-pr-7' is being created; trying again every 10s"
+        in (result.log)
+    )
+    assert len(action.instances(CLONE)) == 1
+
+
+def test_throttling_is_retried_by_the_sdk(action: Harness, monkeypatch: pytest.MonkeyPatch) -> None:
+    from moto.rds.exceptions import RDSClientError
+    from moto.rds.models import RDSBackend
+
+    monkeypatch.setattr("botocore.retries.standard.ExponentialBackoff.delay_amount", lambda *_: 0)
+    original = RDSBackend.restore_db_cluster_to_point_in_time
+    throttled = []
+
+    def throttle_once(self: Any, *args: Any, **kwargs: Any) -> Any:
+        if not throttled:
+            throttled.append(1)
+            raise RDSClientError("Throttling", "Rate exceeded")
+        return original(self, *args, **kwargs)
+
+    monkeypatch.setattr(RDSBackend, "restore_db_cluster_to_point_in_time", throttle_once)
+
+    result = action.run()
+
+    assert result.code == 0, result.log
+    assert throttled == [1]
+    assert action.cluster(CLONE) is not None
+
+
+@pytest.mark.parametrize(
+    ("kind", "status"),
+    [
+        ("cluster", "failed"),
+        ("cluster", "inaccessible-encryption-credentials"),
+        ("instance", "incompatible-parameters"),
+        ("instance", "incompatible-network"),
+    ],
+)
+def test_a_terminal_state_fails_at_once(action: Harness, kind: str, status: str) -> None:
+    ident = CLONE if kind == "cluster" else "prod-pr-7-1"
+    operation = "DescribeDBClusters" if kind == "cluster" else "DescribeDBInstances"
+    action.on(f"after-call.rds.{operation}", statuses(ident, ["creating", status], kind=kind))
+
+    result = action.run()
+
+    assert result.code == 1
+    assert (
+        f"::error title=aurora-clone%3A clone state::The clone's {kind} '{ident}' is '{status}', "
+        "a state it will not leave by itself." in result.log
+    )
+    assert result.clock.sleeps == [15]
+    assert "Look at the cluster's events in the RDS console" in result.summary
+
+
+def test_waiting_gives_up_at_timeout_minutes(action: Harness) -> None:
+    action.on("after-call.rds.DescribeDBClusters", statuses(CLONE, ["creating"]))
+
+    result = action.run({"timeout-minutes": "2", "poll-interval": "50"})
+
+    assert result.code == 1
+    assert sum(result.clock.sleeps) == 120
+    assert result.clock.sleeps == [50, 50, 20]
+    assert "The clone 'prod-pr-7' was not available after timeout-minutes: 2" in result.log
+    assert "re-run the job to go on waiting" in result.summary
+    assert action.cluster(CLONE) is not None  # kept for the rerun
+
+
+def test_wait_false_returns_after_the_create_calls(action: Harness) -> None:
+    result = action.run({"wait": "false"})
+
+    assert result.code == 0, result.log
+    assert result.outputs["status"] == "creating"
+    assert result.outputs["endpoint"].startswith("prod-pr-7.cluster-")
+    assert action.calls.of("DescribeDBInstances") == []
+    assert result.clock.sleeps == []
+
+
+def test_dry_run_describes_and_changes_nothing(action: Harness) -> None:
+    result = action.run({"dry-run": "true"})
+
+    assert result.code == 0, result.log
+    assert action.calls.changing() == []
+    assert action.cluster(CLONE) is None
+    assert result.outputs == {"action": "clone", "cluster-id": CLONE}
+    assert "Dry run: nothing will be changed. The action would create:" in result.log
+    assert "  subnet group:    prod-subnets" in result.log
+
+
+@pytest.mark.parametrize(
+    ("existing_tags", "reason"),
+    [
+        (
+            [],
+            "'prod-pr-7' does not carry the tag aurora-clone/managed=true, so this action did not create it",
+        ),
+        (
+            [
+                ("aurora-clone/managed", "true"),
+                ("aurora-clone/repository", "acme/other"),
+                ("aurora-clone/pr", "7"),
+            ],
+            "'prod-pr-7' belongs to the repository 'acme/other', not 'acme/shop'",
+        ),
+        (
+            [
+                ("aurora-clone/managed", "true"),
+                ("aurora-clone/repository", REPOSITORY),
+                ("aurora-clone/pr", "8"),
+            ],
+            "'prod-pr-7' belongs to pull request #8, not #7",
+        ),
+    ],
+)
+def test_a_cluster_named_like_the_clone_that_is_not_ours_is_never_reused(
+    action: Harness, existing_tags: list[tuple[str, str]], reason: str
+) -> None:
+    action.aws["rds"].create_db_cluster(
+        DBClusterIdentifier=CLONE,
+        Engine="aurora-postgresql",
+        MasterUsername="other",
+        MasterUserPassword="other-password",
+        Tags=[{"Key": k, "Value": v} for k, v in existing_tags],
+    )
+
+    result = action.run()
+
+    assert result.code == 1
+    assert f"is not this pull request's clone: {reason}. Nothing was changed." in result.log
+    assert action.calls.changing() == []
+    assert action.instances(CLONE) == []
+
+
+def test_a_clone_id_equal_to_the_source_is_refused_before_any_aws_call(action: Harness) -> None:
+    result = action.run({"clone-id": "prod"})
+
+    assert result.code == 1
+    assert "clone-id: 'prod' gives 'prod', the source cluster itself" in result.log
+    assert action.calls.names() == []
+
+
+def test_a_missing_source_names_the_cluster_and_region(action: Harness) -> None:
+    result = action.run({"source-cluster": "prod-typo"})
+
+    assert result.code == 1
+    assert "The source cluster 'prod-typo' was not found in the region eu-west-1." in result.log
+    assert action.calls.changing() == []
+
+
+def test_a_source_that_is_not_available_is_refused(action: Harness) -> None:
+    action.on("after-call.rds.DescribeDBClusters", statuses("prod", ["stopped"]))
+
+    result = action.run()
+
+    assert result.code == 1
+    assert "The source cluster 'prod' is 'stopped'; RDS clones only an available cluster." in result.log
+    assert action.calls.changing() == []
+
+
+def test_access_denied_names_the_iam_action(action: Harness) -> None:
+    action.on(
+        "before-call.rds.RestoreDBClusterToPointInTime",
+        fail_with("AccessDenied", "User is not authorized to perform: rds:RestoreDBClusterToPointInTime"),
+    )
+
+    result = action.run()
+
+    assert result.code == 1
+    assert "AWS denied rds:RestoreDBClusterToPointInTime (AccessDenied)" in result.log
+    assert "Allow rds:RestoreDBClusterToPointInTime in the IAM policy" in result.summary
+    assert "examples/iam/" in result.summary
+    assert "Traceback" not in result.log
+
+
+def test_a_quota_error_suggests_purge(action: Harness) -> None:
+    action.on(
+        "before-call.rds.RestoreDBClusterToPointInTime",
+        fail_with("DBClusterQuotaExceededFault", "Cannot create more than 40 clusters"),
+    )
+
+    result = action.run()
+
+    assert result.code == 1
+    assert "An AWS quota stopped rds:RestoreDBClusterToPointInTime in eu-west-1" in result.log
+    assert "mode: purge" in result.summary
+
+
+def test_a_clone_created_by_a_concurrent_run_is_reused(action: Harness) -> None:
+    """RDS answers DBClusterAlreadyExistsFault (moto never does): the action re-checks and reuses."""
+    rds = action.aws["rds"]
+
+    def race(**_: Any) -> Any:
+        rds.restore_db_cluster_to_point_in_time(
+            SourceDBClusterIdentifier="prod",
+            DBClusterIdentifier=CLONE,
+            RestoreType="copy-on-write",
+            UseLatestRestorableTime=True,
+            DeletionProtection=False,
+            Tags=[{"Key": k, "Value": v} for k, v in CONTRACT_TAGS.items()],
+        )
+        return fail_with("DBClusterAlreadyExistsFault", "DB Cluster already exists")()
+
+    action.on("before-call.rds.RestoreDBClusterToPointInTime", race)
+
+    result = action.run()
+
+    assert result.code == 0, result.log
+    assert result.outputs["created"] == "false"
+    assert len(action.instances(CLONE)) == 1

@@ -1,0 +1,179 @@
+"""The runner's environment -> RunContext, and the contract's event routing table for mode: auto."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from clone_action.config import parse_inputs
+from clone_action.context import Route, pr_number, read_context, route
+from clone_action.errors import InputError
+from tests.helpers import REPOSITORY, pr_event, runner_env
+
+OTHER_EVENT = (
+    "the event '{}' does not clone or delete anything in mode: auto; "
+    "set mode: clone, teardown or purge to act on other events"
+)
+
+
+def decide(tmp: Path, event: dict[str, Any], event_name: str = "pull_request", **inputs: str) -> Route:
+    env = runner_env(tmp, inputs, event, event_name)
+    return route(parse_inputs(env), read_context(env))
+
+
+@pytest.mark.parametrize(
+    ("event_name", "event", "expected"),
+    [
+        (
+            "pull_request",
+            pr_event("labeled", label="clone-db"),
+            Route("clone", "pull_request 'labeled': the label 'clone-db' was added"),
+        ),
+        (
+            "pull_request_target",
+            pr_event("labeled", label="clone-db"),
+            Route("clone", "pull_request_target 'labeled': the label 'clone-db' was added"),
+        ),
+        (
+            "pull_request",
+            pr_event("labeled", label="Clone-DB"),
+            Route("clone", "pull_request 'labeled': the label 'clone-db' was added"),
+        ),
+        (
+            "pull_request",
+            pr_event("labeled", label="bug"),
+            Route("none", "pull_request 'labeled': the label added is not 'clone-db'"),
+        ),
+        (
+            "pull_request",
+            pr_event("unlabeled", labels=(), label="clone-db"),
+            Route("teardown", "pull_request 'unlabeled': the label 'clone-db' was removed"),
+        ),
+        (
+            "pull_request_target",
+            pr_event("unlabeled", labels=(), label="CLONE-DB"),
+            Route("teardown", "pull_request_target 'unlabeled': the label 'clone-db' was removed"),
+        ),
+        (
+            "pull_request",
+            pr_event("unlabeled", label="bug"),
+            Route("none", "pull_request 'unlabeled': the label removed is not 'clone-db'"),
+        ),
+        *[
+            (
+                "pull_request",
+                pr_event(action, labels=("bug", "clone-db")),
+                Route("clone", f"pull_request '{action}': the pull request carries the label 'clone-db'"),
+            )
+            for action in ("opened", "reopened", "synchronize", "ready_for_review")
+        ],
+        *[
+            (
+                "pull_request",
+                pr_event(action, labels=("bug",)),
+                Route("none", f"pull_request '{action}': the pull request does not carry the label 'clone-db'"),
+            )
+            for action in ("opened", "reopened", "synchronize", "ready_for_review")
+        ],
+        (
+            "pull_request_target",
+            pr_event("synchronize", labels=("Clone-Db",)),
+            Route("clone", "pull_request_target 'synchronize': the pull request carries the label 'clone-db'"),
+        ),
+        (
+            "pull_request",
+            pr_event("closed"),
+            Route("teardown", "pull_request 'closed': the pull request was closed"),
+        ),
+        (
+            "pull_request",
+            pr_event("closed", labels=()),
+            Route("teardown", "pull_request 'closed': the pull request was closed"),
+        ),
+        ("schedule", {"schedule": "0 3 * * *"}, Route("purge", "a scheduled run purges expired clones")),
+        ("workflow_dispatch", {"inputs": {}}, Route("none", OTHER_EVENT.format("workflow_dispatch"))),
+        ("push", {"ref": "refs/heads/main"}, Route("none", OTHER_EVENT.format("push"))),
+        ("issue_comment", {"action": "created"}, Route("none", OTHER_EVENT.format("issue_comment"))),
+        ("", {}, Route("none", OTHER_EVENT.format("unknown"))),
+        (
+            "pull_request",
+            pr_event("edited"),
+            Route("none", "pull_request 'edited' does not clone or delete anything"),
+        ),
+        (
+            "pull_request",
+            pr_event("assigned"),
+            Route("none", "pull_request 'assigned' does not clone or delete anything"),
+        ),
+    ],
+)
+def test_auto_routing(tmp_path: Path, event_name: str, event: dict[str, Any], expected: Route) -> None:
+    assert decide(tmp_path, event, event_name) == expected
+
+
+def test_the_label_input_is_the_one_routed_on(tmp_path: Path) -> None:
+    assert decide(tmp_path, pr_event("labeled", label="needs-db"), label="needs-db") == Route(
+        "clone", "pull_request 'labeled': the label 'needs-db' was added"
+    )
+    assert decide(tmp_path, pr_event("labeled", label="clone-db"), label="needs-db").mode == "none"
+
+
+@pytest.mark.parametrize("mode", ["clone", "teardown", "purge"])
+@pytest.mark.parametrize(
+    ("event_name", "event"),
+    [("push", {}), ("pull_request", pr_event("labeled", label="bug")), ("schedule", {})],
+)
+def test_an_explicit_mode_wins_over_the_event(
+    tmp_path: Path, mode: str, event_name: str, event: dict[str, Any]
+) -> None:
+    assert decide(tmp_path, event, event_name, mode=mode, **{"source-cluster": "prod"}) == Route(
+        mode, f"mode: {mode}"
+    )
+
+
+def test_read_context_takes_the_runner_environment_and_the_event(tmp_path: Path) -> None:
+    env = runner_env(tmp_path, {}, pr_event("labeled", number=12, labels=("clone-db", "bug"), label="clone-db"))
+    ctx = read_context(env)
+    assert (ctx.event_name, ctx.event_action, ctx.event_label) == ("pull_request", "labeled", "clone-db")
+    assert (ctx.repository, ctx.owner, ctx.repo) == (REPOSITORY, "acme", "shop")
+    assert (ctx.pr_number, ctx.pr_labels, ctx.pr_state) == (12, ("clone-db", "bug"), "open")
+    assert ctx.head_repository == REPOSITORY
+    assert ctx.run_url == "https://github.com/acme/shop/actions/runs/4242"
+    assert ctx.workspace == tmp_path / "workspace"
+    assert ctx.output_file == tmp_path / "file_commands" / "output"
+
+
+def test_read_context_on_github_enterprise_server(tmp_path: Path) -> None:
+    env = runner_env(tmp_path, {}, {})
+    env["GITHUB_SERVER_URL"] = "https://ghe.example.com/"
+    env["GITHUB_API_URL"] = "https://ghe.example.com/api/v3/"
+    ctx = read_context(env)
+    assert ctx.api_url == "https://ghe.example.com/api/v3"
+    assert ctx.run_url == "https://ghe.example.com/acme/shop/actions/runs/4242"
+
+
+def test_pr_number_comes_from_the_event(tmp_path: Path) -> None:
+    env = runner_env(tmp_path, {}, pr_event("closed", number=31))
+    assert pr_number(parse_inputs(env), read_context(env)) == 31
+
+
+def test_the_pr_number_input_beats_the_event(tmp_path: Path) -> None:
+    env = runner_env(tmp_path, {"pr-number": "12"}, pr_event("closed", number=31))
+    assert pr_number(parse_inputs(env), read_context(env)) == 12
+
+
+def test_the_pr_number_input_for_an_event_without_a_pr(tmp_path: Path) -> None:
+    env = runner_env(tmp_path, {"pr-number": "5"}, {"inputs": {}}, "workflow_dispatch")
+    assert pr_number(parse_inputs(env), read_context(env)) == 5
+
+
+def test_an_event_without_a_pr_and_no_pr_number_input_is_an_input_error(tmp_path: Path) -> None:
+    env = runner_env(tmp_path, {}, {"inputs": {}}, "workflow_dispatch")
+    with pytest.raises(InputError) as caught:
+        pr_number(parse_inputs(env), read_context(env))
+    assert caught.value.problems == [
+        "pr-number: required for the event 'workflow_dispatch', which names no pull request; "
+        "set pr-number: ${{ inputs.pr-number }} (or the PR's number)"
+    ]
