@@ -128,7 +128,8 @@ class _Reader:
         self.problem(name, value, "expected true or false")
         return DEFAULTS[name] == "true"
 
-    def whole(self, name: str, minimum: int, unit: str, maximum: int | None = None) -> int | None:
+    def whole(self, name: str, minimum: int, what: str, maximum: int | None = None) -> int | None:
+        """A whole number in range; None when the input is empty (and has no default) or bad."""
         value = self.raw(name)
         if not value and name not in DEFAULTS:
             return None
@@ -137,21 +138,20 @@ class _Reader:
             number = int(value)
             if number >= minimum and (maximum is None or number <= maximum):
                 return number
-        self.problem(name, value, f"expected a whole number of {unit}, {limits}")
-        return int(DEFAULTS[name]) if name in DEFAULTS else None
+        self.problem(name, value, f"expected {what}, {limits}")
+        return None
 
-    def capacity(self, name: str, minimum: float) -> float:
+    def capacity(self, name: str, minimum: float) -> float | None:
+        """Aurora capacity units in steps of 0.5; None when bad."""
         value = self.raw(name)
-        rule = f"expected Aurora capacity units from {minimum:g} to 256 in steps of 0.5"
         try:
             number = float(value)
         except ValueError:
-            self.problem(name, value, rule)
-            return float(DEFAULTS[name])
-        if not minimum <= number <= 256 or (number * 2) != int(number * 2):
-            self.problem(name, value, rule)
-            return float(DEFAULTS[name])
-        return number
+            number = -1.0
+        if minimum <= number <= 256 and (number * 2) == int(number * 2):
+            return number
+        self.problem(name, value, f"expected Aurora capacity units from {minimum:g} to 256 in steps of 0.5")
+        return None
 
 
 def parse_ttl(value: str) -> timedelta | None:
@@ -171,13 +171,15 @@ def template_fields(template: str) -> list[str] | None:
 
 
 def parse_inputs(env: Mapping[str, str]) -> Inputs:
-    """Read and check every input; raise InputError listing every problem found."""
+    """Read and check every input, in action.yml's order; raise InputError listing every problem."""
     r = _Reader(env)
     mode = r.choice("mode", MODES)
 
     source = r.text("source-cluster")
     if source and not is_identifier(source):
         r.problem("source-cluster", source, "expected a DB cluster identifier: " + IDENTIFIER_RULE)
+    if mode == "clone" and not source:
+        r.problems.append("source-cluster: required when mode is clone; give the cluster to clone")
 
     label = r.text("label")
     if not label or len(label) > 50:
@@ -193,7 +195,7 @@ def parse_inputs(env: Mapping[str, str]) -> Inputs:
             allowed = ", ".join("{" + f + "}" for f in CLONE_ID_FIELDS)
             r.problem("clone-id", clone_id, f"unknown placeholder {{{unknown[0]}}}; use {allowed}")
 
-    pr_number = r.whole("pr-number", 1, "a pull request number")
+    pr_number = r.whole("pr-number", 1, "a pull request number (a whole number)")
 
     instance_class = r.text("instance-class").lower()
     if not _INSTANCE_CLASS.match(instance_class):
@@ -205,12 +207,12 @@ def parse_inputs(env: Mapping[str, str]) -> Inputs:
 
     min_capacity = r.capacity("min-capacity", 0)
     max_capacity = r.capacity("max-capacity", 1)
-    if min_capacity > max_capacity:
+    if min_capacity is not None and max_capacity is not None and min_capacity > max_capacity:
         r.problems.append(
             f"max-capacity: must not be below min-capacity ({min_capacity:g}), got {max_capacity:g}"
         )
-    auto_pause = r.whole("seconds-until-auto-pause", 300, "seconds", 86400)
-    if auto_pause is not None and min_capacity != 0:
+    auto_pause = r.whole("seconds-until-auto-pause", 300, "a whole number of seconds", 86400)
+    if auto_pause is not None and min_capacity not in (0, None):
         r.problems.append(
             f"seconds-until-auto-pause: auto-pause needs min-capacity: 0, got min-capacity {min_capacity:g}"
         )
@@ -218,9 +220,6 @@ def parse_inputs(env: Mapping[str, str]) -> Inputs:
     subnet_group = r.text("db-subnet-group")
     if subnet_group and not _GROUP_NAME.match(subnet_group):
         r.problem("db-subnet-group", subnet_group, "expected a DB subnet group name")
-    parameter_group = r.text("db-cluster-parameter-group")
-    if parameter_group and not _GROUP_NAME.match(parameter_group):
-        r.problem("db-cluster-parameter-group", parameter_group, "expected a DB cluster parameter group name")
 
     security_groups = tuple(
         part.strip() for part in re.split(r"[,\n]", r.raw("security-group-ids")) if part.strip()
@@ -230,6 +229,12 @@ def parse_inputs(env: Mapping[str, str]) -> Inputs:
             r.problem(
                 "security-group-ids", group, "expected VPC security group ids like sg-0123456789abcdef0"
             )
+
+    parameter_group = r.text("db-cluster-parameter-group")
+    if parameter_group and not _GROUP_NAME.match(parameter_group):
+        r.problem("db-cluster-parameter-group", parameter_group, "expected a DB cluster parameter group name")
+
+    publicly_accessible = r.boolean("publicly-accessible")
 
     tags: list[tuple[str, str]] = []
     for line in r.lines("tags"):
@@ -248,37 +253,43 @@ def parse_inputs(env: Mapping[str, str]) -> Inputs:
     ttl = parse_ttl(ttl_text)
     if ttl is None:
         r.problem("ttl", ttl_text, "expected a whole number followed by m, h or d, like 30m, 12h or 7d")
-        ttl = timedelta(days=7)
 
-    inputs = Inputs(
+    wait = r.boolean("wait")
+    timeout_minutes = r.whole("timeout-minutes", 1, "a whole number of minutes")
+    poll_interval = r.whole("poll-interval", 1, "a whole number of seconds")
+    manifest, manifest_set = r.lines("manifest"), r.lines("manifest-set")
+    comment = r.boolean("comment")
+    manage_master_password = r.boolean("manage-master-password")
+    purge_scope = r.choice("purge-scope", PURGE_SCOPES)
+    dry_run = r.boolean("dry-run")
+    if r.problems:
+        raise InputError(r.problems)
+    # Without problems, every value with a default has parsed.
+    assert None not in (min_capacity, max_capacity, ttl, timeout_minutes, poll_interval)
+    return Inputs(
         mode=mode,
         source_cluster=source.lower(),
         label=label,
         clone_id=clone_id,
         pr_number=pr_number,
         instance_class=instance_class,
-        min_capacity=min_capacity,
-        max_capacity=max_capacity,
+        min_capacity=min_capacity or 0.0,
+        max_capacity=max_capacity or 0.0,
         seconds_until_auto_pause=auto_pause,
         db_subnet_group=subnet_group,
         security_group_ids=security_groups,
         db_cluster_parameter_group=parameter_group,
-        publicly_accessible=r.boolean("publicly-accessible"),
+        publicly_accessible=publicly_accessible,
         tags=tuple(tags),
-        ttl=ttl,
-        wait=r.boolean("wait"),
-        timeout_minutes=r.whole("timeout-minutes", 1, "minutes") or 60,
-        poll_interval=r.whole("poll-interval", 1, "seconds") or 15,
-        manifest=r.lines("manifest"),
-        manifest_set=r.lines("manifest-set"),
-        comment=r.boolean("comment"),
+        ttl=ttl or timedelta(),
+        wait=wait,
+        timeout_minutes=timeout_minutes or 0,
+        poll_interval=poll_interval or 0,
+        manifest=manifest,
+        manifest_set=manifest_set,
+        comment=comment,
         github_token=r.raw("github-token"),
-        manage_master_password=r.boolean("manage-master-password"),
-        purge_scope=r.choice("purge-scope", PURGE_SCOPES),
-        dry_run=r.boolean("dry-run"),
+        manage_master_password=manage_master_password,
+        purge_scope=purge_scope,
+        dry_run=dry_run,
     )
-    if mode == "clone" and not source:
-        r.problems.append("source-cluster: required when mode is clone; give the cluster to clone")
-    if r.problems:
-        raise InputError(r.problems)
-    return inputs

@@ -43,5 +43,8 @@ def expand_clone_id(template: str, *, source: str, pr: int, repository: str) -> 
 
 
 def instance_id(clone_id: str) -> str:
-    """The identifier of the clone's DB instance (within 63 characters)."""
-    return clone_id[: MAX_ID - 2].rstrip("-") + "-1"
+    """The identifier of the clone's DB instance: unique per clone, within 63 characters."""
+    if len(clone_id) + 2 <= MAX_ID:
+        return clone_id + "-1"
+    digest = hashlib.sha256(clone_id.encode()).hexdigest()[:6]
+    return f"{clone_id[: MAX_ID - 9].rstrip('-')}-{digest}-1"

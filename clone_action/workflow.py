@@ -11,20 +11,20 @@ from typing import TextIO
 from actions_toolkit.command import Command
 from actions_toolkit.file_command import prepare_key_value_message
 
-# Both the current (`::cmd::`) and the legacy (`##[cmd]`) syntax are parsed by the runner
-# on any line whose trimmed text starts with them.
-_COMMAND_PREFIXES = ("::", "##[")
-# U+2063 (invisible separator) is not white space to the runner's Trim(), so a line that
-# starts with it is never read as a command, yet reads the same to a person.
+# The runner reads a line as a command when its trimmed text starts with `::`, or when it
+# holds the legacy `##[` anywhere. U+2063 (invisible separator) is not white space to the
+# runner's Trim(), so inserting it defeats both, yet the line reads the same to a person.
 _NEUTRAL = "\u2063"
 
 
 def neutralise(text: str) -> str:
     """Text that, printed as it is, cannot be read by the runner as a workflow command."""
     lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
-    return "\n".join(
-        _NEUTRAL + line if line.lstrip().startswith(_COMMAND_PREFIXES) else line for line in lines
-    )
+    safe = []
+    for line in lines:
+        line = line.replace("##[", f"##{_NEUTRAL}[")
+        safe.append(_NEUTRAL + line if line.lstrip().startswith("::") else line)
+    return "\n".join(safe)
 
 
 def md_cell(text: str) -> str:

@@ -58,7 +58,9 @@ def parse_output_file(text: str) -> dict[str, str]:
     return outputs
 
 
-def pr_event(action: str, number: int = 7, labels: tuple[str, ...] = ("clone-db",), label: str = "") -> dict[str, Any]:
+def pr_event(
+    action: str, number: int = 7, labels: tuple[str, ...] = ("clone-db",), label: str = ""
+) -> dict[str, Any]:
     """A pull_request event payload as GitHub sends it (the parts the action reads)."""
     event: dict[str, Any] = {
         "action": action,

@@ -73,14 +73,18 @@ def decide(tmp: Path, event: dict[str, Any], event_name: str = "pull_request", *
             (
                 "pull_request",
                 pr_event(action, labels=("bug",)),
-                Route("none", f"pull_request '{action}': the pull request does not carry the label 'clone-db'"),
+                Route(
+                    "none", f"pull_request '{action}': the pull request does not carry the label 'clone-db'"
+                ),
             )
             for action in ("opened", "reopened", "synchronize", "ready_for_review")
         ],
         (
             "pull_request_target",
             pr_event("synchronize", labels=("Clone-Db",)),
-            Route("clone", "pull_request_target 'synchronize': the pull request carries the label 'clone-db'"),
+            Route(
+                "clone", "pull_request_target 'synchronize': the pull request carries the label 'clone-db'"
+            ),
         ),
         (
             "pull_request",
@@ -120,10 +124,13 @@ def test_the_label_input_is_the_one_routed_on(tmp_path: Path) -> None:
     assert decide(tmp_path, pr_event("labeled", label="clone-db"), label="needs-db").mode == "none"
 
 
-@pytest.mark.parametrize("mode", ["clone", "teardown", "purge"])
 @pytest.mark.parametrize(
-    ("event_name", "event"),
-    [("push", {}), ("pull_request", pr_event("labeled", label="bug")), ("schedule", {})],
+    ("mode", "event_name", "event"),
+    [
+        ("clone", "push", {}),
+        ("teardown", "pull_request", pr_event("labeled", label="clone-db")),
+        ("purge", "pull_request", pr_event("labeled", label="bug")),
+    ],
 )
 def test_an_explicit_mode_wins_over_the_event(
     tmp_path: Path, mode: str, event_name: str, event: dict[str, Any]
@@ -134,7 +141,9 @@ def test_an_explicit_mode_wins_over_the_event(
 
 
 def test_read_context_takes_the_runner_environment_and_the_event(tmp_path: Path) -> None:
-    env = runner_env(tmp_path, {}, pr_event("labeled", number=12, labels=("clone-db", "bug"), label="clone-db"))
+    env = runner_env(
+        tmp_path, {}, pr_event("labeled", number=12, labels=("clone-db", "bug"), label="clone-db")
+    )
     ctx = read_context(env)
     assert (ctx.event_name, ctx.event_action, ctx.event_label) == ("pull_request", "labeled", "clone-db")
     assert (ctx.repository, ctx.owner, ctx.repo) == (REPOSITORY, "acme", "shop")

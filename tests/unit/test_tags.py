@@ -1,0 +1,117 @@
+"""The tags every clone carries, and the ownership checks that guard every delete."""
+
+from __future__ import annotations
+
+from datetime import timedelta, timezone
+from typing import Any
+
+import pytest
+
+from clone_action.aws.tags import clone_tags, format_expiry, ownership_problem, tag_map
+from tests.helpers import NOW, REPOSITORY
+
+OURS = [
+    {"Key": "aurora-clone/managed", "Value": "true"},
+    {"Key": "aurora-clone/repository", "Value": REPOSITORY},
+    {"Key": "aurora-clone/pr", "Value": "7"},
+    {"Key": "aurora-clone/source", "Value": "prod"},
+    {"Key": "aurora-clone/expires-at", "Value": "2026-12-02T12:00:00Z"},
+]
+
+
+def test_clone_tags_in_the_contracts_order_then_the_extra_tags() -> None:
+    tags = clone_tags(
+        repository=REPOSITORY,
+        pr=7,
+        source="prod",
+        expires_at=NOW + timedelta(days=7),
+        extra=[("team", "checkout"), ("owner", "ana")],
+    )
+    assert tags == [*OURS, {"Key": "team", "Value": "checkout"}, {"Key": "owner", "Value": "ana"}]
+
+
+def test_extra_tags_cannot_override_the_reserved_ones() -> None:
+    tags = clone_tags(
+        repository=REPOSITORY,
+        pr=7,
+        source="prod",
+        expires_at=NOW + timedelta(days=7),
+        extra=[("aurora-clone/managed", "false"), ("aurora-clone/pr", "8"), ("team", "checkout")],
+    )
+    assert tags == [*OURS, {"Key": "team", "Value": "checkout"}]
+
+
+def test_expires_at_is_utc_to_the_second() -> None:
+    paris = timezone(timedelta(hours=1))
+    assert format_expiry(NOW.replace(microsecond=999999)) == "2026-11-25T12:00:00Z"
+    assert format_expiry(NOW.astimezone(paris)) == "2026-11-25T12:00:00Z"
+
+
+def cluster(
+    ident: str = "prod-pr-7", tags: list[dict[str, str]] | None = None, **fields: Any
+) -> dict[str, Any]:
+    return {"DBClusterIdentifier": ident, "TagList": OURS if tags is None else tags, **fields}
+
+
+def with_tag(key: str, value: str) -> list[dict[str, str]]:
+    return [t for t in OURS if t["Key"] != key] + [{"Key": key, "Value": value}]
+
+
+@pytest.mark.parametrize(
+    ("resource", "expected"),
+    [
+        (cluster(), None),
+        (cluster(DeletionProtection=False), None),
+        (
+            cluster(tags=[{"Key": "env", "Value": "production"}]),
+            "'prod-pr-7' does not carry the tag aurora-clone/managed=true, so this action did not create it",
+        ),
+        (
+            cluster(tags=with_tag("aurora-clone/managed", "false")),
+            "'prod-pr-7' does not carry the tag aurora-clone/managed=true, so this action did not create it",
+        ),
+        (
+            cluster(tags=with_tag("aurora-clone/repository", "evil/fork")),
+            "'prod-pr-7' belongs to the repository 'evil/fork', not 'acme/shop'",
+        ),
+        (
+            cluster(tags=with_tag("aurora-clone/pr", "8")),
+            "'prod-pr-7' belongs to pull request #8, not #7",
+        ),
+        (
+            cluster("prod"),
+            "'prod' is the source cluster 'prod' or one of its instances",
+        ),
+        (
+            {"DBInstanceIdentifier": "prod-1", "DBClusterIdentifier": "Prod", "TagList": OURS},
+            "'prod-1' is the source cluster 'prod' or one of its instances",
+        ),
+        (
+            cluster(DeletionProtection=True),
+            "'prod-pr-7' has deletion protection on, which this action never sets",
+        ),
+    ],
+    ids=[
+        "ours",
+        "ours-unprotected",
+        "no-managed-tag",
+        "managed-false",
+        "other-repository",
+        "other-pr",
+        "source-cluster",
+        "source-instance",
+        "deletion-protection",
+    ],
+)
+def test_ownership_problem(resource: dict[str, Any], expected: str | None) -> None:
+    assert ownership_problem(resource, repository=REPOSITORY, pr=7, source="prod") == expected
+
+
+def test_without_a_pr_any_pr_of_the_repository_is_ours() -> None:
+    resource = cluster(tags=with_tag("aurora-clone/pr", "8"))
+    assert ownership_problem(resource, repository=REPOSITORY, pr=None) is None
+
+
+def test_tag_map() -> None:
+    assert tag_map({"TagList": [{"Key": "a", "Value": "1"}, {"Key": "b"}]}) == {"a": "1", "b": ""}
+    assert tag_map({}) == {}
