@@ -27,6 +27,7 @@ class RunContext:
     server_url: str = "https://github.com"
     api_url: str = "https://api.github.com"
     run_id: str = ""
+    aws_region: str = ""
     debug: bool = False
     event_action: str = ""
     event_label: str = ""
@@ -91,6 +92,8 @@ def read_context(env: Mapping[str, str]) -> RunContext:
         server_url=(env.get("GITHUB_SERVER_URL") or "https://github.com").rstrip("/"),
         api_url=(env.get("GITHUB_API_URL") or "https://api.github.com").rstrip("/"),
         run_id=env.get("GITHUB_RUN_ID", ""),
+        # configure-aws-credentials sets both; botocore reads only AWS_DEFAULT_REGION.
+        aws_region=env.get("AWS_REGION") or env.get("AWS_DEFAULT_REGION") or "",
         debug=env.get("RUNNER_DEBUG") == "1",
         event_action=str(payload.get("action") or ""),
         event_label=str((payload.get("label") or {}).get("name") or ""),

@@ -56,7 +56,7 @@ def main(
         plan = clone.plan_clone(inputs, ctx, clock.now())
         from .aws.rds import RdsGateway, make_client
 
-        rds = RdsGateway(rds_client or make_client(), clock, wf.log)
+        rds = RdsGateway(rds_client or make_client(ctx.aws_region), clock, wf.log)
         clone.run(inputs, ctx, wf, rds, clock, plan)
         return 0
     except ActionError as exc:

@@ -49,7 +49,7 @@ def is_terminal(status: str) -> bool:
     )
 
 
-def make_client() -> RDSClient:
+def make_client(region: str = "") -> RDSClient:
     """The run's one RDS client: standard retries (throttling is retried), AWS_ENDPOINT_URL honoured."""
     import boto3
     from botocore.config import Config
@@ -59,7 +59,7 @@ def make_client() -> RDSClient:
         user_agent_extra=f"aurora-clone-action/{__version__}",
     )
     try:
-        return boto3.client("rds", config=config)
+        return boto3.client("rds", region_name=region or None, config=config)
     except NoRegionError as exc:
         raise AwsError(
             "No AWS region is configured for this step.",

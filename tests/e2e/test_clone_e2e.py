@@ -198,14 +198,6 @@ def test_event_text_never_becomes_a_workflow_command(
     assert set(run.outputs) <= CLONE_OUTPUTS
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "BUG: with only AWS_REGION set (as `env: AWS_REGION:` in a workflow), boto3 finds no region "
-        "(botocore reads AWS_DEFAULT_REGION only) and the action fails; its own fix text says "
-        "'or AWS_REGION in env:', which does not help"
-    ),
-)
 def test_aws_region_alone_is_enough(aws: Aws, run_action: RunAction) -> None:
     run = run_action(event=pr_event("labeled", label="clone-db"), env={"AWS_DEFAULT_REGION": None})
 
