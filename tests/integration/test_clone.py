@@ -199,6 +199,7 @@ def test_the_instance_is_retried_while_the_cluster_is_still_creating(action: Har
     assert len(action.instances(CLONE)) == 1
 
 
+@pytest.mark.filterwarnings("ignore:Exception\\(RDSClientError\\) with code Throttling")
 def test_throttling_is_retried_by_the_sdk(action: Harness, monkeypatch: pytest.MonkeyPatch) -> None:
     from moto.rds.exceptions import RDSClientError
     from moto.rds.models import RDSBackend
