@@ -16,6 +16,8 @@ from .workflow import Workflow
 if TYPE_CHECKING:
     from mypy_boto3_rds import RDSClient
 
+    from .aws.rds import RdsGateway
+
 
 def report_failure(wf: Workflow, exc: ActionError) -> None:
     """One ::error line; the longer explanation and the fix go to the job summary."""
@@ -24,6 +26,12 @@ def report_failure(wf: Workflow, exc: ActionError) -> None:
         wf.log(f"How to fix: {exc.fix}")
     fix = f"\n\n**How to fix:** {exc.fix}" if exc.fix else ""
     wf.summary(f"### :x: {exc.kind}\n\n{exc.message}{fix}")
+
+
+def _gateway(region: str, client: RDSClient | None, clock: Clock, wf: Workflow) -> RdsGateway:
+    from .aws.rds import RdsGateway, make_client
+
+    return RdsGateway(client or make_client(region), clock, wf.log)
 
 
 def main(
@@ -45,19 +53,25 @@ def main(
             wf.notice(f"Nothing to do: {decision.reason}.", title="aurora-clone: no action")
             wf.set_output("action", "none")
             return 0
-        if decision.mode in ("teardown", "purge"):
+        if decision.mode == "purge":
             raise ActionError(
-                f"{decision.mode} ({decision.reason}) is not available in this version of the action yet.",
-                fix=f"Delete the clone by hand for now; {decision.mode} arrives in a later release.",
+                f"purge ({decision.reason}) is not available in this version of the action yet.",
+                fix="Delete expired clones by hand for now; purge arrives in a later release.",
             )
         wf.log(f"aurora-clone: {decision.mode} ({decision.reason})")
-        from .modes import clone
+        # Each mode plans (and so checks its inputs) before the AWS SDK is even imported.
+        if decision.mode == "clone":
+            from .modes import clone
 
-        plan = clone.plan_clone(inputs, ctx, clock.now())
-        from .aws.rds import RdsGateway, make_client
+            clone_plan = clone.plan_clone(inputs, ctx, clock.now())
+            rds = _gateway(ctx.aws_region, rds_client, clock, wf)
+            clone.run(inputs, ctx, wf, rds, clock, clone_plan)
+        else:
+            from .modes import teardown
 
-        rds = RdsGateway(rds_client or make_client(ctx.aws_region), clock, wf.log)
-        clone.run(inputs, ctx, wf, rds, clock, plan)
+            teardown_plan = teardown.plan_teardown(inputs, ctx)
+            rds = _gateway(ctx.aws_region, rds_client, clock, wf)
+            teardown.run(inputs, ctx, wf, rds, clock, teardown_plan)
         return 0
     except ActionError as exc:
         report_failure(wf, exc)

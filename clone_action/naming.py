@@ -5,7 +5,8 @@ from __future__ import annotations
 import hashlib
 import re
 
-from .config import DEFAULT_CLONE_ID, IDENTIFIER_RULE, is_identifier
+from .config import DEFAULT_CLONE_ID, IDENTIFIER_RULE, Inputs, is_identifier
+from .context import RunContext, pr_number
 from .errors import InputError
 
 MAX_ID = 63
@@ -48,3 +49,33 @@ def instance_id(clone_id: str) -> str:
         return clone_id + "-1"
     digest = hashlib.sha256(clone_id.encode()).hexdigest()[:6]
     return f"{clone_id[: MAX_ID - 9].rstrip('-')}-{digest}-1"
+
+
+def resolve_clone_id(inputs: Inputs, ctx: RunContext, mode: str) -> tuple[int, str]:
+    """The PR and the clone identifier this run works on; InputError listing what is missing.
+
+    Safety rule 2: an identifier equal to the source cluster is refused.
+    """
+    problems: list[str] = []
+    if not ctx.repository:
+        problems.append("GITHUB_REPOSITORY is not set; the action must run in a GitHub Actions job")
+    if not inputs.source_cluster and (mode == "clone" or "{source}" in inputs.clone_id):
+        problems.append(
+            f"source-cluster: required to {mode}"
+            + ("" if mode == "clone" else " (clone-id uses {source})")
+            + "; give the identifier of the cluster the clones are made from"
+        )
+    if problems:
+        raise InputError(problems)
+    pr = pr_number(inputs, ctx)
+    clone_id = expand_clone_id(
+        inputs.clone_id, source=inputs.source_cluster, pr=pr, repository=ctx.repository
+    )
+    if inputs.source_cluster and clone_id == inputs.source_cluster:
+        raise InputError(
+            [
+                f"clone-id: {inputs.clone_id!r} gives {clone_id!r}, the source cluster itself; "
+                "the action never touches the source: use a template with {pr}"
+            ]
+        )
+    return pr, clone_id

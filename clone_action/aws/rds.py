@@ -1,4 +1,4 @@
-"""One gateway over boto3's RDS client: describe, clone, wait (and, later, delete).
+"""One gateway over boto3's RDS client: describe, clone, wait, delete.
 
 Each public method's docstring names the IAM actions it needs; tests hold examples/iam/ to them.
 """
@@ -38,6 +38,11 @@ BAD_CREDENTIALS = {
 }
 THROTTLED = {"Throttling", "ThrottlingException", "RequestLimitExceeded", "TooManyRequestsException"}
 READY = "available"
+BUSY_FAULTS = {"InvalidDBClusterStateFault", "InvalidDBInstanceStateFault"}
+
+
+class Busy(Exception):
+    """RDS refused a change because the cluster or instance is in a transitional state."""
 
 
 def is_terminal(status: str) -> bool:
@@ -141,6 +146,19 @@ class RdsGateway:
             return None
         clusters = response.get("DBClusters") or []
         return dict(clusters[0]) if clusters else None
+
+    def describe_instance(self, instance_id: str) -> Resource | None:
+        """The DB instance, or None when there is none. IAM: rds:DescribeDBInstances."""
+        try:
+            response = self._call(
+                "DescribeDBInstances",
+                passthrough={"DBInstanceNotFound", "DBInstanceNotFoundFault"},
+                DBInstanceIdentifier=instance_id,
+            )
+        except ClientError:
+            return None
+        instances = response.get("DBInstances") or []
+        return dict(instances[0]) if instances else None
 
     def cluster_instances(self, cluster_id: str) -> list[Resource]:
         """The DB instances of one cluster, in one call. IAM: rds:DescribeDBInstances."""
@@ -293,5 +311,86 @@ class RdsGateway:
                         "waiting (it is reused), or raise timeout-minutes. Large clusters can take "
                         "20 minutes or more."
                     ),
+                )
+            self.clock.sleep(min(poll, deadline - now))
+
+    def delete_instance(self, instance_id: str) -> None:
+        """Start deleting a DB instance (gone already is success); Busy while RDS refuses.
+
+        Call only after the ownership check on a fresh describe. IAM: rds:DeleteDBInstance.
+        """
+        try:
+            self._call(
+                "DeleteDBInstance",
+                passthrough=BUSY_FAULTS | {"DBInstanceNotFound", "DBInstanceNotFoundFault"},
+                DBInstanceIdentifier=instance_id,
+                SkipFinalSnapshot=True,
+            )
+        except ClientError as exc:
+            if exc.response["Error"].get("Code") in BUSY_FAULTS:
+                raise Busy(exc.response["Error"].get("Message", "")) from exc
+
+    def delete_cluster(self, cluster_id: str) -> None:
+        """Start deleting a DB cluster, no final snapshot (gone is success); Busy while RDS refuses.
+
+        Call only after the ownership check on a fresh describe. IAM: rds:DeleteDBCluster.
+        """
+        try:
+            self._call(
+                "DeleteDBCluster",
+                passthrough=BUSY_FAULTS | {"DBClusterNotFoundFault"},
+                DBClusterIdentifier=cluster_id,
+                SkipFinalSnapshot=True,
+            )
+        except ClientError as exc:
+            if exc.response["Error"].get("Code") in BUSY_FAULTS:
+                raise Busy(exc.response["Error"].get("Message", "")) from exc
+
+    def retry_while_busy(
+        self, attempt: Callable[[], None], *, what: str, deadline: float, poll: float
+    ) -> None:
+        """Run attempt() until RDS takes it, backing off from poll up to a minute between tries."""
+        delay = poll
+        told = False
+        while True:
+            try:
+                attempt()
+                return
+            except Busy as exc:
+                if self.clock.monotonic() + delay > deadline:
+                    raise WaitTimeout(
+                        f"RDS kept refusing to {what} until timeout-minutes ran out: {exc}",
+                        fix="Re-run the job once the clone is available; teardown picks up where it stopped.",
+                    ) from exc
+                if not told:
+                    self.log(f"RDS cannot {what} yet ({exc}); trying again with backoff")
+                    told = True
+                self.clock.sleep(delay)
+                delay = min(delay * 2, max(poll, 60))
+
+    def wait_until_gone(
+        self, cluster_ids: list[str], *, started: float, deadline: float, poll: float, timeout_minutes: int
+    ) -> None:
+        """Poll until none of the clusters exists any more. IAM: rds:DescribeDBClusters."""
+        remaining = list(cluster_ids)
+        last = ""
+        while True:
+            states = [(ident, self.describe_cluster(ident)) for ident in remaining]
+            remaining = [ident for ident, cluster in states if cluster is not None]
+            line = "; ".join(
+                f"cluster {ident}: {cluster.get('Status') if cluster else 'deleted'}"
+                for ident, cluster in states
+            )
+            if line != last:
+                self.log(f"[{elapsed(self.clock.monotonic() - started):>6}] {line}")
+                last = line
+            if not remaining:
+                return
+            now = self.clock.monotonic()
+            if now >= deadline:
+                raise WaitTimeout(
+                    f"{', '.join(remaining)} still existed after timeout-minutes: "
+                    f"{timeout_minutes} ({line}).",
+                    fix="RDS goes on deleting it: re-run the job to confirm, or raise timeout-minutes.",
                 )
             self.clock.sleep(min(poll, deadline - now))

@@ -48,14 +48,14 @@ def tag_map(resource: Mapping[str, Any]) -> dict[str, str]:
 def ownership_problem(
     resource: Mapping[str, Any],
     *,
-    repository: str,
+    repository: str | None,
     pr: int | None,
     source: str = "",
 ) -> str | None:
     """Why this cluster or instance is not a clone this repository's PR made; None when it is.
 
     Safety rules 1 and 2: only a resource tagged aurora-clone/managed=true, for the same
-    repository and (when given) the same PR, that is not the source, is ours to change.
+    repository and PR (None: any, for purge), that is not the source, is ours to change.
     """
     ident = resource.get("DBInstanceIdentifier") or resource.get("DBClusterIdentifier") or "?"
     if source and str(resource.get("DBClusterIdentifier", "")).lower() == source.lower():
@@ -63,7 +63,7 @@ def ownership_problem(
     tags = tag_map(resource)
     if tags.get(MANAGED) != "true":
         return f"'{ident}' does not carry the tag {MANAGED}=true, so this action did not create it"
-    if tags.get(REPOSITORY) != repository:
+    if repository is not None and tags.get(REPOSITORY) != repository:
         return f"'{ident}' belongs to the repository '{tags.get(REPOSITORY, '')}', not '{repository}'"
     if pr is not None and tags.get(PR) != str(pr):
         return f"'{ident}' belongs to pull request #{tags.get(PR, '?')}, not #{pr}"

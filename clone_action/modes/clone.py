@@ -9,9 +9,9 @@ from urllib.parse import quote
 
 from ..aws import tags as tagkeys
 from ..config import Inputs
-from ..context import RunContext, pr_number
+from ..context import RunContext
 from ..errors import CloneStateError, InputError, SafetyError
-from ..naming import expand_clone_id, instance_id
+from ..naming import instance_id, resolve_clone_id
 from ..workflow import Workflow, md_cell
 
 if TYPE_CHECKING:
@@ -35,10 +35,6 @@ class ClonePlan:
 def plan_clone(inputs: Inputs, ctx: RunContext, now: datetime) -> ClonePlan:
     """Check what only a clone needs and fix its identifiers; raises InputError."""
     problems: list[str] = []
-    if not inputs.source_cluster:
-        problems.append("source-cluster: required to clone; give the identifier of the cluster to clone")
-    if not ctx.repository:
-        problems.append("GITHUB_REPOSITORY is not set; the action must run in a GitHub Actions job")
     if inputs.manifest or inputs.manifest_set:
         problems.append(
             "manifest/manifest-set: patching manifests is not available in this version yet; remove them"
@@ -49,17 +45,7 @@ def plan_clone(inputs: Inputs, ctx: RunContext, now: datetime) -> ClonePlan:
         )
     if problems:
         raise InputError(problems)
-    pr = pr_number(inputs, ctx)
-    clone_id = expand_clone_id(
-        inputs.clone_id, source=inputs.source_cluster, pr=pr, repository=ctx.repository
-    )
-    if clone_id == inputs.source_cluster:
-        raise InputError(
-            [
-                f"clone-id: {inputs.clone_id!r} gives {clone_id!r}, the source cluster itself; "
-                "the action never touches the source: use a template with {pr}"
-            ]
-        )
+    pr, clone_id = resolve_clone_id(inputs, ctx, "clone")
     expires_at = now + inputs.ttl
     return ClonePlan(
         source=inputs.source_cluster,

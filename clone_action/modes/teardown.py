@@ -1,0 +1,191 @@
+"""Teardown mode: delete this PR's clone, and never anything else (safety rules 1 and 2)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from functools import partial
+from typing import TYPE_CHECKING
+
+from ..aws import tags as tagkeys
+from ..clock import elapsed
+from ..config import Inputs
+from ..context import RunContext
+from ..errors import SafetyError
+from ..naming import resolve_clone_id
+from ..workflow import Workflow, md_cell
+
+if TYPE_CHECKING:
+    from ..aws.rds import RdsGateway, Resource
+    from ..clock import Clock
+
+OWNERSHIP_FIX = (
+    "The action deletes only clusters it created for this repository and pull request (tag "
+    "aurora-clone/managed=true, aurora-clone/repository, aurora-clone/pr), never the source. "
+    "Check clone-id, source-cluster and pr-number; delete anything else by hand."
+)
+
+
+@dataclass(frozen=True)
+class Owner:
+    """Whose clone may be deleted: a repository (None: any) and a PR (None: any); never the source."""
+
+    repository: str | None
+    pr: int | None
+    source: str = ""
+
+
+@dataclass
+class Deletion:
+    """What deleting one clone found and did."""
+
+    clone_id: str
+    found: bool = False
+    status: str = ""
+    instances: list[str] = field(default_factory=list)
+    started: bool = False
+
+
+@dataclass(frozen=True)
+class TeardownPlan:
+    clone_id: str
+    owner: Owner
+
+
+def plan_teardown(inputs: Inputs, ctx: RunContext) -> TeardownPlan:
+    """The clone to delete and whose it must be; raises InputError before any AWS call."""
+    pr, clone_id = resolve_clone_id(inputs, ctx, "teardown")
+    return TeardownPlan(clone_id, Owner(ctx.repository, pr, inputs.source_cluster))
+
+
+def _refuse(clone_id: str, problem: str, deleted_any: bool) -> SafetyError:
+    done = "Some of its instances were already being deleted." if deleted_any else "Nothing was deleted."
+    return SafetyError(f"Refused to delete '{clone_id}': {problem}. {done}", fix=OWNERSHIP_FIX)
+
+
+def _problem(resource: Resource, clone_id: str, owner: Owner) -> str | None:
+    """Why this cluster, or this instance of the clone, must not be deleted; None when it may."""
+    if "DBInstanceIdentifier" in resource and resource.get("DBClusterIdentifier") != clone_id:
+        return f"the instance '{resource['DBInstanceIdentifier']}' is not a member of '{clone_id}'"
+    return tagkeys.ownership_problem(resource, repository=owner.repository, pr=owner.pr, source=owner.source)
+
+
+def start_deletion(
+    rds: RdsGateway, clone_id: str, owner: Owner, *, deadline: float, poll: float, dry_run: bool = False
+) -> Deletion:
+    """Check ownership, then delete the clone's instances and the clone (without waiting for it to go).
+
+    Every delete call is preceded by a fresh describe and the same ownership check; a refusal
+    raises SafetyError. Busy states (still creating, modifying) are retried with backoff.
+    """
+    result = Deletion(clone_id)
+    cluster = rds.describe_cluster(clone_id)
+    if cluster is None:
+        return result
+    result.found, result.status = True, str(cluster.get("Status", ""))
+    problem = _problem(cluster, clone_id, owner)
+    if problem:
+        raise _refuse(clone_id, problem, False)
+    instances = rds.cluster_instances(clone_id)
+    for instance in instances:
+        problem = _problem(instance, clone_id, owner)
+        if problem:
+            raise _refuse(clone_id, problem, False)
+    result.instances = [str(i["DBInstanceIdentifier"]) for i in instances]
+    if dry_run or result.status == "deleting":
+        return result
+
+    def guarded(describe: Callable[[], Resource | None], delete: Callable[[], None]) -> Callable[[], None]:
+        def attempt() -> None:
+            fresh = describe()
+            if fresh is None or fresh.get("Status", fresh.get("DBInstanceStatus")) == "deleting":
+                return
+            problem = _problem(fresh, clone_id, owner)
+            if problem:
+                raise _refuse(clone_id, problem, result.started)
+            delete()
+            result.started = True
+
+        return attempt
+
+    for ident in result.instances:
+        rds.retry_while_busy(
+            guarded(partial(rds.describe_instance, ident), partial(rds.delete_instance, ident)),
+            what=f"delete the instance '{ident}'",
+            deadline=deadline,
+            poll=poll,
+        )
+    rds.retry_while_busy(
+        guarded(partial(rds.describe_cluster, clone_id), partial(rds.delete_cluster, clone_id)),
+        what=f"delete the cluster '{clone_id}'",
+        deadline=deadline,
+        poll=poll,
+    )
+    result.started = True
+    return result
+
+
+def run(
+    inputs: Inputs, ctx: RunContext, wf: Workflow, rds: RdsGateway, clock: Clock, plan: TeardownPlan
+) -> None:
+    """Delete the PR's clone and wait until it is gone; a clone that is not there is a no-op."""
+    started = clock.monotonic()
+    deadline = started + inputs.timeout_minutes * 60
+    clone_id = plan.clone_id
+    deletion = start_deletion(
+        rds, clone_id, plan.owner, deadline=deadline, poll=inputs.poll_interval, dry_run=inputs.dry_run
+    )
+    wf.set_output("action", "teardown")
+    wf.set_output("cluster-id", clone_id)
+    if not deletion.found:
+        wf.notice(
+            f"Nothing to delete: there is no cluster '{clone_id}' in {rds.region} "
+            "(never cloned, or already deleted).",
+            title="aurora-clone: nothing to delete",
+        )
+        wf.set_output("status", "not-found")
+        wf.summary(
+            f"### Aurora clone: nothing to delete\n\nThere is no cluster `{clone_id}` in {rds.region}: "
+            "this pull request was never cloned, or its clone is already deleted."
+        )
+        return
+    instances = ", ".join(f"`{i}`" for i in deletion.instances) or "none"
+    if inputs.dry_run:
+        wf.log(
+            f"Dry run: nothing will be changed. The action would delete the cluster '{clone_id}' "
+            f"({deletion.status}) and its instances: {', '.join(deletion.instances) or 'none'}; "
+            "no final snapshot."
+        )
+        wf.set_output("status", deletion.status)
+        wf.summary(
+            f"### Aurora clone teardown: dry run\n\nWould delete `{clone_id}` and its instances "
+            f"({instances}). Nothing was changed."
+        )
+        return
+    if deletion.started:
+        wf.log(
+            f"Deleting '{clone_id}' (instances: {', '.join(deletion.instances) or 'none'}), no final snapshot"
+        )
+    else:
+        wf.notice(f"The clone '{clone_id}' is already being deleted.", title="aurora-clone: already deleting")
+    status = "deleting"
+    if inputs.wait:
+        rds.wait_until_gone(
+            [clone_id],
+            started=started,
+            deadline=deadline,
+            poll=inputs.poll_interval,
+            timeout_minutes=inputs.timeout_minutes,
+        )
+        status = "deleted"
+        wf.log(f"Clone '{clone_id}' deleted after {elapsed(clock.monotonic() - started)}")
+    wf.set_output("status", status)
+    rows = [
+        ("Cluster", f"`{clone_id}`"),
+        ("Instances", instances),
+        ("Status", status + ("" if deletion.started else " (a deletion was already under way)")),
+        ("Final snapshot", "none (a clone holds only the pages the PR changed)"),
+    ]
+    table = "\n".join(f"| {name} | {md_cell(value)} |" for name, value in rows)
+    heading = "deleted" if status == "deleted" else "being deleted"
+    wf.summary(f"### Aurora clone {heading}: `{clone_id}`\n\n| | |\n|---|---|\n{table}")

@@ -1,0 +1,339 @@
+"""Teardown against moto in-process: what is deleted, what is refused, and busy states."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from botocore.awsrequest import AWSResponse
+
+from tests.helpers import REPOSITORY, pr_event
+from tests.integration.conftest import Harness, fail_with, statuses
+
+CLONE = "prod-pr-7"
+CLOSED = pr_event("closed")
+DELETES = ["DeleteDBInstance", "DeleteDBCluster"]
+
+
+def managed_tags(repository: str = REPOSITORY, pr: str = "7") -> list[dict[str, str]]:
+    return [
+        {"Key": "aurora-clone/managed", "Value": "true"},
+        {"Key": "aurora-clone/repository", "Value": repository},
+        {"Key": "aurora-clone/pr", "Value": pr},
+        {"Key": "aurora-clone/source", "Value": "prod"},
+    ]
+
+
+def make_cluster(
+    action: Harness, ident: str = CLONE, tags: list[dict[str, str]] | None = None, **extra: Any
+) -> None:
+    """A cluster made by someone else (or by hand), with an instance."""
+    rds = action.aws["rds"]
+    rds.create_db_cluster(
+        DBClusterIdentifier=ident,
+        Engine="aurora-postgresql",
+        MasterUsername="someone",
+        MasterUserPassword="someone-password",
+        Tags=tags or [],
+        **extra,
+    )
+    rds.create_db_instance(
+        DBInstanceIdentifier=f"{ident}-1",
+        DBClusterIdentifier=ident,
+        Engine="aurora-postgresql",
+        DBInstanceClass="db.r6g.large",
+        Tags=tags or [],
+    )
+
+
+def deletes(action: Harness) -> list[tuple[str, str]]:
+    return [
+        (name, params.get("DBInstanceIdentifier") or params.get("DBClusterIdentifier", ""))
+        for name, params in action.calls.log
+        if name.startswith(("Delete", "Modify", "AddTags", "RemoveTags"))
+    ]
+
+
+def test_teardown_after_clone_deletes_the_instance_then_the_cluster(action: Harness) -> None:
+    assert action.run().code == 0
+
+    result = action.run(event=CLOSED)
+
+    assert result.code == 0, result.log
+    assert result.outputs == {"action": "teardown", "cluster-id": CLONE, "status": "deleted"}
+    assert action.cluster(CLONE) is None
+    assert action.instances(CLONE) == []
+    assert deletes(action) == [("DeleteDBInstance", "prod-pr-7-1"), ("DeleteDBCluster", CLONE)]
+    (cluster_delete,) = action.calls.of("DeleteDBCluster")
+    assert cluster_delete["SkipFinalSnapshot"] is True
+    assert action.cluster("prod") is not None
+    assert [i["DBInstanceIdentifier"] for i in action.instances("prod")] == ["prod-1"]
+    assert "### Aurora clone deleted: `prod-pr-7`" in result.summary
+    assert "| Instances | `prod-pr-7-1` |" in result.summary
+
+
+def test_a_second_teardown_is_a_no_op_with_a_notice(action: Harness) -> None:
+    action.run()
+    action.run(event=CLOSED)
+    before = len(deletes(action))
+
+    result = action.run(event=CLOSED)
+
+    assert result.code == 0, result.log
+    assert len(deletes(action)) == before
+    assert result.outputs["status"] == "not-found"
+    assert (
+        "::notice title=aurora-clone%3A nothing to delete::Nothing to delete: there is no cluster "
+        "'prod-pr-7' in eu-west-1 (never cloned, or already deleted)." in result.log
+    )
+    assert "### Aurora clone: nothing to delete" in result.summary
+
+
+def test_removing_the_label_tears_down(action: Harness) -> None:
+    action.run()
+
+    result = action.run(event=pr_event("unlabeled", labels=(), label="clone-db"))
+
+    assert result.code == 0, result.log
+    assert result.outputs["action"] == "teardown"
+    assert action.cluster(CLONE) is None
+
+
+def test_an_already_deleting_clone_gets_no_delete_call(action: Harness) -> None:
+    action.run()
+    action.on("after-call.rds.DescribeDBClusters", statuses(CLONE, ["deleting", "deleting"]))
+    action.on("after-call.rds.DescribeDBInstances", statuses("prod-pr-7-1", ["deleting"], kind="instance"))
+
+    result = action.run(event=CLOSED, inputs={"wait": "false"})
+
+    assert result.code == 0, result.log
+    assert deletes(action) == []
+    assert "The clone 'prod-pr-7' is already being deleted." in result.log
+    assert result.outputs["status"] == "deleting"
+
+
+def test_a_pr_closed_while_its_clone_is_being_created_waits_then_deletes(action: Harness) -> None:
+    action.run({"wait": "false"})
+    refusals = {
+        "DeleteDBInstance": [fail_with("InvalidDBInstanceStateFault", "Instance is creating")] * 2,
+        "DeleteDBCluster": [fail_with("InvalidDBClusterStateFault", "Cluster is creating")],
+    }
+
+    def busy(operation: str) -> Any:
+        def respond(**kwargs: Any) -> Any:
+            pending = refusals[operation]
+            return pending.pop(0)(**kwargs) if pending else None
+
+        return respond
+
+    for operation in refusals:
+        action.on(f"before-call.rds.{operation}", busy(operation))
+
+    result = action.run(event=CLOSED, inputs={"poll-interval": "10"})
+
+    assert result.code == 0, result.log
+    assert [name for name, _ in deletes(action)] == ["DeleteDBInstance"] * 3 + ["DeleteDBCluster"] * 2
+    assert result.clock.sleeps == [10, 20, 10]
+    assert (
+        "RDS cannot delete the instance 'prod-pr-7-1' yet (Instance is creating); trying again with backoff"
+        in (result.log)
+    )
+    assert action.cluster(CLONE) is None
+
+
+def test_a_busy_cluster_is_retried_once_then_deleted(action: Harness) -> None:
+    action.run()
+    refused: list[int] = []
+
+    def once(**kwargs: Any) -> Any:
+        if refused:
+            return None
+        refused.append(1)
+        return fail_with("InvalidDBClusterStateFault", "Cluster is modifying")(**kwargs)
+
+    action.on("before-call.rds.DeleteDBCluster", once)
+
+    result = action.run(event=CLOSED)
+
+    assert result.code == 0, result.log
+    assert len(action.calls.of("DeleteDBCluster")) == 2
+    assert action.cluster(CLONE) is None
+
+
+def test_busy_until_the_timeout_fails_clearly(action: Harness) -> None:
+    action.run()
+    action.on(
+        "before-call.rds.DeleteDBCluster", fail_with("InvalidDBClusterStateFault", "Cluster is upgrading")
+    )
+
+    result = action.run(event=CLOSED, inputs={"timeout-minutes": "1", "poll-interval": "15"})
+
+    assert result.code == 1
+    assert "RDS kept refusing to delete the cluster 'prod-pr-7' until timeout-minutes ran out" in result.log
+    assert sum(result.clock.sleeps) <= 60
+
+
+def test_a_partial_clone_without_an_instance_is_deleted(action: Harness) -> None:
+    action.on("before-call.rds.CreateDBInstance", fail_with("InternalFailure"))
+    action.run()
+    assert action.cluster(CLONE) is not None and action.instances(CLONE) == []
+
+    result = action.run(event=CLOSED)
+
+    assert result.code == 0, result.log
+    assert deletes(action) == [("DeleteDBCluster", CLONE)]
+    assert action.cluster(CLONE) is None
+
+
+def test_waiting_for_the_deletion_shows_progress_and_times_out(action: Harness) -> None:
+    action.run()
+    # RDS takes the delete and keeps the cluster 'deleting' (moto would remove it at once).
+    action.on(
+        "before-call.rds.DeleteDBCluster",
+        lambda **_: (
+            AWSResponse("https://rds", 200, {}, None),
+            {"DBCluster": {"DBClusterIdentifier": CLONE}},
+        ),
+    )
+    action.on("after-call.rds.DescribeDBClusters", statuses(CLONE, ["available", "available", "deleting"]))
+
+    result = action.run(event=CLOSED, inputs={"timeout-minutes": "1", "poll-interval": "30"})
+
+    assert result.code == 1
+    assert "[    0s] cluster prod-pr-7: deleting" in result.log
+    assert "prod-pr-7 still existed after timeout-minutes: 1 (cluster prod-pr-7: deleting)." in result.log
+    assert "RDS goes on deleting it" in result.summary
+    assert result.clock.sleeps == [30, 30]
+
+
+def test_wait_false_returns_once_the_deletion_started(action: Harness) -> None:
+    action.run()
+
+    result = action.run(event=CLOSED, inputs={"wait": "false"})
+
+    assert result.code == 0, result.log
+    assert result.outputs["status"] == "deleting"
+    assert result.clock.sleeps == []
+
+
+def test_dry_run_deletes_nothing(action: Harness) -> None:
+    action.run()
+
+    result = action.run(event=CLOSED, inputs={"dry-run": "true"})
+
+    assert result.code == 0, result.log
+    assert deletes(action) == []
+    assert action.cluster(CLONE) is not None
+    assert (
+        "Dry run: nothing will be changed. The action would delete the cluster 'prod-pr-7' (available) "
+        "and its instances: prod-pr-7-1; no final snapshot." in result.log
+    )
+
+
+REFUSALS = [
+    pytest.param(
+        [],
+        {},
+        "'prod-pr-7' does not carry the tag aurora-clone/managed=true, so this action did not create it",
+        id="unmanaged",
+    ),
+    pytest.param(
+        managed_tags(repository="acme/other"),
+        {},
+        "'prod-pr-7' belongs to the repository 'acme/other', not 'acme/shop'",
+        id="other-repository",
+    ),
+    pytest.param(managed_tags(pr="8"), {}, "'prod-pr-7' belongs to pull request #8, not #7", id="other-pr"),
+    pytest.param(
+        managed_tags(),
+        {"DeletionProtection": True},
+        "'prod-pr-7' has deletion protection on, which this action never sets",
+        id="deletion-protection",
+    ),
+]
+
+
+@pytest.mark.parametrize(("tags", "extra", "reason"), REFUSALS)
+def test_a_cluster_that_is_not_this_prs_clone_is_refused(
+    action: Harness, tags: list[dict[str, str]], extra: dict[str, Any], reason: str
+) -> None:
+    make_cluster(action, tags=tags, **extra)
+
+    result = action.run(event=CLOSED)
+
+    assert result.code == 1
+    assert f"Refused to delete 'prod-pr-7': {reason}. Nothing was deleted." in result.log
+    assert deletes(action) == []
+    assert action.cluster(CLONE) is not None
+    assert len(action.instances(CLONE)) == 1
+    assert "never the source" in result.summary
+
+
+def test_the_source_named_as_clone_id_is_refused_before_any_aws_call(action: Harness) -> None:
+    result = action.run(
+        {"mode": "teardown", "clone-id": "prod", "pr-number": "7"}, event={}, event_name="workflow_dispatch"
+    )
+
+    assert result.code == 1
+    assert "clone-id: 'prod' gives 'prod', the source cluster itself" in result.log
+    assert action.calls.names() == []
+    assert action.cluster("prod") is not None
+
+
+def test_the_source_named_as_clone_id_without_source_cluster_is_refused_by_its_tags(action: Harness) -> None:
+    result = action.run(
+        {"mode": "teardown", "source-cluster": "", "clone-id": "prod", "pr-number": "7"},
+        event={},
+        event_name="workflow_dispatch",
+    )
+
+    assert result.code == 1
+    assert "Refused to delete 'prod': 'prod' does not carry the tag aurora-clone/managed=true" in result.log
+    assert deletes(action) == []
+    assert action.cluster("prod") is not None
+    assert [i["DBInstanceIdentifier"] for i in action.instances("prod")] == ["prod-1"]
+
+
+def test_a_foreign_instance_in_the_clone_stops_the_whole_teardown(action: Harness) -> None:
+    action.run()
+    action.aws["rds"].create_db_instance(
+        DBInstanceIdentifier="someones-reporting-replica",
+        DBClusterIdentifier=CLONE,
+        Engine="aurora-postgresql",
+        DBInstanceClass="db.r6g.large",
+    )
+
+    result = action.run(event=CLOSED)
+
+    assert result.code == 1
+    assert (
+        "Refused to delete 'prod-pr-7': 'someones-reporting-replica' does not carry the tag "
+        "aurora-clone/managed=true, so this action did not create it. Nothing was deleted." in result.log
+    )
+    assert deletes(action) == []
+    assert len(action.instances(CLONE)) == 2
+
+
+def test_tags_are_checked_again_just_before_each_delete(action: Harness) -> None:
+    """Between the first look and the delete call the cluster stops being ours: it is not deleted."""
+    action.run()
+    describes: list[int] = []
+
+    def strip_tags_later(parsed: dict[str, Any], **_: Any) -> None:
+        describes.append(1)
+        if len(describes) > 1:
+            for cluster in parsed.get("DBClusters") or []:
+                cluster["TagList"] = []
+
+    action.on("after-call.rds.DescribeDBClusters", strip_tags_later)
+
+    result = action.run(event=CLOSED)
+
+    assert result.code == 1
+    assert (
+        "Refused to delete 'prod-pr-7': 'prod-pr-7' does not carry the tag aurora-clone/managed=true"
+        in result.log
+    )
+    assert "Some of its instances were already being deleted." in result.log
+    assert [name for name, _ in deletes(action)] == ["DeleteDBInstance"]
+    assert action.cluster(CLONE) is not None
