@@ -1,8 +1,9 @@
 """`make demo`: the action's lifecycle against a local AWS emulator (moto on 127.0.0.1).
 
 Runs entrypoint.py exactly as the GitHub runner runs the container, with the inputs of
-examples/workflows/preview-database.yml, and prints what a user would see: the step log,
-the step outputs and the job summary. Nothing here reaches real AWS or GitHub.
+examples/workflows/preview-database.yml, for a PR that is labelled (clone), pushed to
+(reuse) and closed (teardown), and prints what a user would see: the step log, the step
+outputs and the job summary. Nothing here reaches real AWS or GitHub.
 """
 
 from __future__ import annotations
@@ -137,10 +138,15 @@ def main() -> int:
                 "PR #42 labelled clone-db", Path(tmp), endpoint, inputs, pr_event("labeled", "clone-db")
             )
             run_step("PR #42 gets a new push", Path(tmp), endpoint, inputs, pr_event("synchronize"))
+            clusters = [c["DBClusterIdentifier"] for c in rds.describe_db_clusters()["DBClusters"]]
+            banner("AWS while the PR is open")
+            print(f"  clusters: {', '.join(sorted(clusters))}")
+            closed = run_step("PR #42 is merged and closed", Path(tmp), endpoint, inputs, pr_event("closed"))
         clusters = [c["DBClusterIdentifier"] for c in rds.describe_db_clusters()["DBClusters"]]
-        banner("AWS afterwards")
+        banner("AWS after the PR closed")
         print(f"  clusters: {', '.join(sorted(clusters))}")
-        return 0 if outputs.get("status") == "available" else 1
+        ok = outputs.get("status") == "available" and closed.get("status") == "deleted"
+        return 0 if ok else 1
     finally:
         server.stop()
 
