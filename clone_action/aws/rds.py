@@ -314,6 +314,19 @@ class RdsGateway:
                 )
             self.clock.sleep(min(poll, deadline - now))
 
+    def manage_master_password(self, cluster_id: str) -> None:
+        """Give the clone its own master password, kept by RDS in Secrets Manager.
+
+        Call only after the ownership check on a fresh describe (never on the source).
+        IAM: rds:ModifyDBCluster, secretsmanager:CreateSecret, secretsmanager:TagResource.
+        """
+        self._call(
+            "ModifyDBCluster",
+            DBClusterIdentifier=cluster_id,
+            ManageMasterUserPassword=True,
+            ApplyImmediately=True,
+        )
+
     def delete_instance(self, instance_id: str) -> None:
         """Start deleting a DB instance (gone already is success); Busy while RDS refuses.
 

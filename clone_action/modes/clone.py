@@ -39,9 +39,10 @@ def plan_clone(inputs: Inputs, ctx: RunContext, now: datetime) -> ClonePlan:
         problems.append(
             "manifest/manifest-set: patching manifests is not available in this version yet; remove them"
         )
-    if inputs.manage_master_password:
+    if inputs.manage_master_password and not inputs.wait:
         problems.append(
-            "manage-master-password: not available in this version yet; remove it or set it to false"
+            "manage-master-password: needs wait: true, since RDS changes the password only once the "
+            "clone is available; remove wait: false"
         )
     if problems:
         raise InputError(problems)
@@ -209,7 +210,41 @@ def run(
             poll=inputs.poll_interval,
             timeout_minutes=inputs.timeout_minutes,
         )
-    _report(wf, rds.region, plan, cluster, created)
+    secret_arn = own_secret(cluster, source)
+    if inputs.manage_master_password and inputs.wait and not secret_arn:
+        cluster, secret_arn = _give_own_password(rds, wf, plan, inputs, started, deadline)
+    _report(wf, rds.region, plan, cluster, created, secret_arn)
+
+
+def own_secret(cluster: Resource, source: Resource) -> str:
+    """The ARN of the clone's own managed master-user secret; '' when it has none of its own."""
+    arn = str((cluster.get("MasterUserSecret") or {}).get("SecretArn") or "")
+    inherited = str((source.get("MasterUserSecret") or {}).get("SecretArn") or "")
+    return arn if arn != inherited else ""
+
+
+def _give_own_password(
+    rds: RdsGateway, wf: Workflow, plan: ClonePlan, inputs: Inputs, started: float, deadline: float
+) -> tuple[Resource, str]:
+    """ModifyDBCluster(ManageMasterUserPassword) on the clone, checked as ours just before."""
+    fresh = rds.describe_cluster(plan.clone_id)
+    problem = (
+        "it disappeared"
+        if fresh is None
+        else tagkeys.ownership_problem(fresh, repository=plan.repository, pr=plan.pr, source=plan.source)
+    )
+    if problem:
+        raise SafetyError(f"Refused to change the master password of '{plan.clone_id}': {problem}.")
+    wf.log(f"Giving '{plan.clone_id}' its own master password (kept by RDS in Secrets Manager)")
+    rds.manage_master_password(plan.clone_id)
+    cluster, _ = rds.wait_until_available(
+        plan.clone_id,
+        started=started,
+        deadline=deadline,
+        poll=inputs.poll_interval,
+        timeout_minutes=inputs.timeout_minutes,
+    )
+    return cluster, str((cluster.get("MasterUserSecret") or {}).get("SecretArn") or "")
 
 
 def _print_plan(
@@ -239,7 +274,9 @@ def _print_plan(
         wf.log(line)
 
 
-def _report(wf: Workflow, region: str, plan: ClonePlan, cluster: Resource, created: bool) -> None:
+def _report(
+    wf: Workflow, region: str, plan: ClonePlan, cluster: Resource, created: bool, secret_arn: str
+) -> None:
     """Step outputs and the job summary."""
     values = {
         "action": "clone",
@@ -253,6 +290,8 @@ def _report(wf: Workflow, region: str, plan: ClonePlan, cluster: Resource, creat
         "created": "true" if created else "false",
         "database-url": database_url(cluster),
     }
+    if secret_arn:
+        values["master-user-secret-arn"] = secret_arn
     for name, value in values.items():
         wf.set_output(name, value)
     expiry = tagkeys.tag_map(cluster).get(tagkeys.EXPIRES_AT, tagkeys.format_expiry(plan.expires_at))
@@ -270,6 +309,12 @@ def _report(wf: Workflow, region: str, plan: ClonePlan, cluster: Resource, creat
         ("Status", values["status"]),
         ("Expires", f"{expiry} (a purge may delete it after this)"),
         ("Source", f"`{plan.source}`"),
+        (
+            "Master password",
+            f"its own, kept by RDS in Secrets Manager: `{secret_arn}`"
+            if secret_arn
+            else "the source's (set `manage-master-password: true` to give the clone its own)",
+        ),
         ("Console", f"[Open in the RDS console]({console_url(region, values['cluster-id'])})"),
     ]
     table = "\n".join(f"| {name} | {md_cell(value)} |" for name, value in rows)

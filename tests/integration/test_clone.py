@@ -402,3 +402,45 @@ def test_a_clone_created_by_a_concurrent_run_is_reused(action: Harness) -> None:
     assert result.code == 0, result.log
     assert result.outputs["created"] == "false"
     assert len(action.instances(CLONE)) == 1
+
+
+def test_manage_master_password_gives_the_clone_its_own_secret(action: Harness) -> None:
+    result = action.run({"manage-master-password": "true"})
+
+    assert result.code == 0, result.log
+    (modify,) = action.calls.of("ModifyDBCluster")
+    assert modify == {
+        "DBClusterIdentifier": CLONE,
+        "ManageMasterUserPassword": True,
+        "ApplyImmediately": True,
+    }
+    clone = action.cluster(CLONE)
+    assert clone is not None
+    assert result.outputs["master-user-secret-arn"] == clone["MasterUserSecret"]["SecretArn"]
+    assert "MasterUserSecret" not in (action.cluster("prod") or {})
+    assert "its own, kept by RDS in Secrets Manager" in result.summary
+
+
+def test_manage_master_password_is_not_repeated_on_a_rerun(action: Harness) -> None:
+    first = action.run({"manage-master-password": "true"})
+    second = action.run({"manage-master-password": "true"}, event=pr_event("synchronize"))
+
+    assert second.code == 0, second.log
+    assert len(action.calls.of("ModifyDBCluster")) == 1
+    assert second.outputs["master-user-secret-arn"] == first.outputs["master-user-secret-arn"]
+
+
+def test_without_manage_master_password_the_summary_says_the_source_password_is_kept(action: Harness) -> None:
+    result = action.run()
+
+    assert action.calls.of("ModifyDBCluster") == []
+    assert "master-user-secret-arn" not in result.outputs
+    assert "| Master password | the source's (set `manage-master-password: true`" in result.summary
+
+
+def test_manage_master_password_needs_wait(action: Harness) -> None:
+    result = action.run({"manage-master-password": "true", "wait": "false"})
+
+    assert result.code == 1
+    assert "manage-master-password: needs wait: true" in result.log
+    assert action.calls.names() == []
