@@ -47,6 +47,8 @@ def main(
     wf = Workflow(*workflow_files(env), stream=stream)
     try:
         inputs = parse_inputs(env)
+        if inputs.github_token:
+            wf.mask(inputs.github_token)
         ctx = read_context(env)
         decision = route(inputs, ctx)
         if decision.mode == "none":

@@ -104,8 +104,10 @@ def runner_env(
         "GITHUB_OUTPUT": str(files / "output"),
         "GITHUB_STEP_SUMMARY": str(files / "summary"),
         "GITHUB_SERVER_URL": "https://github.com",
-        "GITHUB_API_URL": "https://api.github.com",
+        # Nothing listens on port 9 of the loopback: a GitHub call fails at once, offline.
+        "GITHUB_API_URL": "http://127.0.0.1:9",
         "GITHUB_RUN_ID": "4242",
+        "INPUT_GITHUB-TOKEN": "ghs_test-token-not-real",
     }
     for name, value in inputs.items():
         env["INPUT_" + name.upper()] = value

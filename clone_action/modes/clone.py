@@ -12,6 +12,7 @@ from ..config import Inputs
 from ..context import RunContext
 from ..errors import CloneStateError, InputError, SafetyError
 from ..naming import instance_id, resolve_clone_id
+from ..pr_comment import publish
 from ..workflow import Workflow, md_cell
 
 if TYPE_CHECKING:
@@ -213,7 +214,18 @@ def run(
     secret_arn = own_secret(cluster, source)
     if inputs.manage_master_password and inputs.wait and not secret_arn:
         cluster, secret_arn = _give_own_password(rds, wf, plan, inputs, started, deadline)
-    _report(wf, rds.region, plan, cluster, created, secret_arn)
+    rows = _report(wf, rds.region, plan, cluster, created, secret_arn)
+    publish(
+        wf,
+        inputs,
+        ctx,
+        pr=plan.pr,
+        clone_id=plan.clone_id,
+        heading=f"Preview database `{plan.clone_id}`: {cluster.get('Status')}",
+        rows=rows,
+        footer=f"Updated {clock.now():%Y-%m-%d %H:%M} UTC by aurora-clone-action. Remove the "
+        f"`{inputs.label}` label or close the pull request to delete the clone.",
+    )
 
 
 def own_secret(cluster: Resource, source: Resource) -> str:
@@ -276,8 +288,8 @@ def _print_plan(
 
 def _report(
     wf: Workflow, region: str, plan: ClonePlan, cluster: Resource, created: bool, secret_arn: str
-) -> None:
-    """Step outputs and the job summary."""
+) -> list[tuple[str, str]]:
+    """Step outputs and the job summary; returns the summary's rows (for the PR comment)."""
     values = {
         "action": "clone",
         "cluster-id": str(cluster["DBClusterIdentifier"]),
@@ -306,6 +318,7 @@ def _report(
         ("Reader endpoint", f"`{values['reader-endpoint']}`"),
         ("Port", values["port"]),
         ("Engine", f"{values['engine']} {cluster.get('EngineVersion', '')}".strip()),
+        ("Database URL", f"`{values['database-url']}` (no password)"),
         ("Status", values["status"]),
         ("Expires", f"{expiry} (a purge may delete it after this)"),
         ("Source", f"`{plan.source}`"),
@@ -320,3 +333,4 @@ def _report(
     table = "\n".join(f"| {name} | {md_cell(value)} |" for name, value in rows)
     heading = "ready" if ready else "being created"
     wf.summary(f"### Aurora clone {heading}: `{values['cluster-id']}`\n\n| | |\n|---|---|\n{table}")
+    return rows

@@ -13,6 +13,7 @@ from ..config import Inputs
 from ..context import RunContext
 from ..errors import SafetyError
 from ..naming import resolve_clone_id
+from ..pr_comment import publish
 from ..workflow import Workflow, md_cell
 
 if TYPE_CHECKING:
@@ -189,3 +190,15 @@ def run(
     table = "\n".join(f"| {name} | {md_cell(value)} |" for name, value in rows)
     heading = "deleted" if status == "deleted" else "being deleted"
     wf.summary(f"### Aurora clone {heading}: `{clone_id}`\n\n| | |\n|---|---|\n{table}")
+    assert plan.owner.pr is not None
+    publish(
+        wf,
+        inputs,
+        ctx,
+        pr=plan.owner.pr,
+        clone_id=clone_id,
+        heading=f"Preview database `{clone_id}`: {status}",
+        rows=rows,
+        footer=f"{'Deleted' if status == 'deleted' else 'Deletion started'} {clock.now():%Y-%m-%d %H:%M} UTC "
+        "by aurora-clone-action.",
+    )

@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 from botocore.awsrequest import AWSResponse
 
+from tests.fake_github import FakeGitHub, serve
 from tests.helpers import FakeClock, Result, pr_event, run_main, runner_env
 
 
@@ -63,9 +64,10 @@ def statuses(ident: str, sequence: list[str], kind: str = "cluster") -> Callable
 class Harness:
     """Runs the action in-process against moto with the action's own client."""
 
-    def __init__(self, aws: dict[str, Any], tmp_path: Any) -> None:
+    def __init__(self, aws: dict[str, Any], tmp_path: Any, github: FakeGitHub | None = None) -> None:
         from clone_action.aws.rds import make_client
 
+        self.github = github
         self.aws = aws
         self.tmp_path = tmp_path
         self.client = make_client()
@@ -88,6 +90,8 @@ class Harness:
         run_dir = self.tmp_path / f"run{len(list(self.tmp_path.iterdir()))}"
         run_dir.mkdir()
         env = runner_env(run_dir, merged, event, event_name)
+        if self.github is not None:
+            env["GITHUB_API_URL"] = self.github.url
         return run_main(env, rds_client=self.client, clock=self.clock)
 
     def cluster(self, ident: str) -> dict[str, Any] | None:
@@ -102,6 +106,24 @@ class Harness:
         return [i for i in found if i.get("DBClusterIdentifier") == cluster_id]
 
 
+@pytest.fixture(scope="session")
+def github_server() -> Iterator[FakeGitHub]:
+    fake = FakeGitHub()
+    server, _ = serve(fake)
+    yield fake
+    server.shutdown()
+
+
 @pytest.fixture
-def action(aws: dict[str, Any], tmp_path: Any) -> Iterator[Harness]:
-    yield Harness(aws, tmp_path)
+def github(github_server: FakeGitHub) -> FakeGitHub:
+    """The fake GitHub API, emptied for each test."""
+    github_server.comments.clear()
+    github_server.pulls.clear()
+    github_server.requests.clear()
+    github_server.fail_with = None
+    return github_server
+
+
+@pytest.fixture
+def action(aws: dict[str, Any], tmp_path: Any, github: FakeGitHub) -> Iterator[Harness]:
+    yield Harness(aws, tmp_path, github)
