@@ -27,6 +27,7 @@ class RunContext:
     server_url: str = "https://github.com"
     api_url: str = "https://api.github.com"
     run_id: str = ""
+    actor: str = ""
     aws_region: str = ""
     debug: bool = False
     event_action: str = ""
@@ -44,6 +45,28 @@ class RunContext:
     @property
     def repo(self) -> str:
         return self.repository.partition("/")[2]
+
+    @property
+    def from_fork(self) -> bool:
+        return bool(self.head_repository) and self.head_repository != self.repository
+
+    def credentials_hint(self) -> str:
+        """Why a run may have no AWS credentials, when the event tells (fork or Dependabot PRs)."""
+        if self.event_name == "pull_request" and self.from_fork:
+            return (
+                f"This pull request comes from the fork '{self.head_repository}'. GitHub runs "
+                "pull_request workflows from forks without secrets and without an OIDC token, so no "
+                "AWS role can be assumed. To clone for fork PRs, trigger on pull_request_target and "
+                "keep the label as the gate (only people with triage rights can label); see the "
+                "README's Security section."
+            )
+        if self.actor == "dependabot[bot]":
+            return (
+                "Dependabot's pull requests run without the repository's secrets and OIDC "
+                "permissions. Skip them with `if: github.actor != 'dependabot[bot]'`, or label "
+                "them after review and run the clone from pull_request_target."
+            )
+        return ""
 
     @property
     def run_url(self) -> str:
@@ -92,6 +115,7 @@ def read_context(env: Mapping[str, str]) -> RunContext:
         server_url=(env.get("GITHUB_SERVER_URL") or "https://github.com").rstrip("/"),
         api_url=(env.get("GITHUB_API_URL") or "https://api.github.com").rstrip("/"),
         run_id=env.get("GITHUB_RUN_ID", ""),
+        actor=env.get("GITHUB_ACTOR", ""),
         # configure-aws-credentials sets both; botocore reads only AWS_DEFAULT_REGION.
         aws_region=env.get("AWS_REGION") or env.get("AWS_DEFAULT_REGION") or "",
         debug=env.get("RUNNER_DEBUG") == "1",

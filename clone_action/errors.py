@@ -8,10 +8,15 @@ class ActionError(Exception):
 
     kind = "Error"
 
-    def __init__(self, message: str, *, fix: str = "") -> None:
+    def __init__(
+        self, message: str, *, fix: str = "", cause: str = "", snippet: str = "", lang: str = "yaml"
+    ) -> None:
         super().__init__(message)
         self.message = message
         self.fix = fix
+        self.cause = cause
+        self.snippet = snippet
+        self.lang = lang
 
     @property
     def title(self) -> str:
@@ -29,7 +34,15 @@ class InputError(ActionError):
         noun = "input is" if len(self.problems) == 1 else "inputs are"
         super().__init__(
             f"{len(self.problems)} {noun} not valid; nothing was changed.\n{lines}",
+            cause="A value in the `with:` block of this step, or a PR number the event does not give.",
             fix="Correct the `with:` block of this step in your workflow and run it again.",
+            snippet=(
+                "- uses: org/aurora-clone-action@v1\n"
+                "  with:\n"
+                "    source-cluster: my-production-cluster\n"
+                "    ttl: 3d              # 30m, 12h, 7d\n"
+                "    timeout-minutes: 60  # whole minutes"
+            ),
         )
 
 

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, TextIO
 
 from .clock import Clock, SystemClock
 from .config import parse_inputs
-from .context import read_context, route, workflow_files
+from .context import RunContext, read_context, route, workflow_files
 from .errors import ActionError
 from .workflow import Workflow
 
@@ -20,18 +20,24 @@ if TYPE_CHECKING:
 
 
 def report_failure(wf: Workflow, exc: ActionError) -> None:
-    """One ::error line; the longer explanation and the fix go to the job summary."""
+    """One ::error line; the summary explains: what, the likely cause, the fix with its YAML or IAM."""
     wf.error(exc.message, title=exc.title)
     if exc.fix:
         wf.log(f"How to fix: {exc.fix}")
-    fix = f"\n\n**How to fix:** {exc.fix}" if exc.fix else ""
-    wf.summary(f"### :x: {exc.kind}\n\n{exc.message}{fix}")
+    parts = [f"### :x: {exc.kind}", f"**What went wrong:** {exc.message}"]
+    if exc.cause:
+        parts.append(f"**Likely cause:** {exc.cause}")
+    if exc.fix:
+        parts.append(f"**How to fix:** {exc.fix}")
+    if exc.snippet:
+        parts.append(f"```{exc.lang}\n{exc.snippet}\n```")
+    wf.summary("\n\n".join(parts))
 
 
-def _gateway(region: str, client: RDSClient | None, clock: Clock, wf: Workflow) -> RdsGateway:
+def _gateway(ctx: RunContext, client: RDSClient | None, clock: Clock, wf: Workflow) -> RdsGateway:
     from .aws.rds import RdsGateway, make_client
 
-    return RdsGateway(client or make_client(region), clock, wf.log)
+    return RdsGateway(client or make_client(ctx.aws_region), clock, wf.log, ctx.credentials_hint())
 
 
 def main(
@@ -66,13 +72,13 @@ def main(
             from .modes import clone
 
             clone_plan = clone.plan_clone(inputs, ctx, clock.now())
-            rds = _gateway(ctx.aws_region, rds_client, clock, wf)
+            rds = _gateway(ctx, rds_client, clock, wf)
             clone.run(inputs, ctx, wf, rds, clock, clone_plan)
         else:
             from .modes import teardown
 
             teardown_plan = teardown.plan_teardown(inputs, ctx)
-            rds = _gateway(ctx.aws_region, rds_client, clock, wf)
+            rds = _gateway(ctx, rds_client, clock, wf)
             teardown.run(inputs, ctx, wf, rds, clock, teardown_plan)
         return 0
     except ActionError as exc:

@@ -5,6 +5,7 @@ Each public method's docstring names the IAM actions it needs; tests hold exampl
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Iterable, Mapping
 from typing import TYPE_CHECKING, Any
 
@@ -72,42 +73,79 @@ def make_client(region: str = "") -> RDSClient:
         ) from exc
 
 
-def translate(exc: Exception, action: str, region: str) -> AwsError:
-    """An AWS failure as a message a person can act on."""
+CREDENTIALS_YAML = """permissions:
+  id-token: write          # lets configure-aws-credentials use GitHub's OIDC token
+  contents: read
+  pull-requests: write
+steps:
+  - uses: aws-actions/configure-aws-credentials@v4
+    with:
+      role-to-assume: arn:aws:iam::123456789012:role/aurora-clone-action
+      aws-region: eu-west-1
+  - uses: org/aurora-clone-action@v1"""
+
+PURGE_YAML = """on:
+  schedule:
+    - cron: "17 3 * * *"   # nightly
+jobs:
+  purge:
+    runs-on: ubuntu-latest
+    permissions: {id-token: write, contents: read, pull-requests: read}
+    steps:
+      - uses: aws-actions/configure-aws-credentials@v4
+        with: {role-to-assume: "arn:aws:iam::123456789012:role/aurora-clone-action", aws-region: eu-west-1}
+      - uses: org/aurora-clone-action@v1
+        with: {mode: purge}"""
+
+
+def translate(exc: Exception, action: str, region: str, credentials_hint: str = "") -> AwsError:
+    """An AWS failure as a message a person can act on: what failed, the likely cause, the fix."""
     if isinstance(exc, NoCredentialsError):
         return AwsError(
             f"No AWS credentials were found for {action}.",
+            cause=credentials_hint
+            or "No earlier step in this job configured AWS credentials, or it ran without an OIDC token.",
             fix=(
                 "Add a step `uses: aws-actions/configure-aws-credentials@v4` with `role-to-assume` "
-                "before this one, and `permissions: id-token: write` in the job. Pull requests "
-                "from forks and Dependabot get no credentials."
+                "before this one, and `permissions: id-token: write` in the job."
             ),
+            snippet=CREDENTIALS_YAML,
         )
     if not isinstance(exc, ClientError):
         return AwsError(f"{action} could not reach AWS in {region}: {exc}", fix="Re-run the job.")
     error = exc.response.get("Error", {})
     code, message = str(error.get("Code", "")), str(error.get("Message", ""))
     if code in ACCESS_DENIED:
+        statement = {"Effect": "Allow", "Action": action, "Resource": "*"}
         return AwsError(
             f"AWS denied {action} ({code}): {message}",
+            cause="The IAM policy of the role this job assumes does not allow this action.",
             fix=f"Allow {action} in the IAM policy of the role this job assumes; {IAM_DOC}.",
+            snippet=json.dumps(statement, indent=2)
+            + "\n// narrow Resource and add the tag conditions of examples/iam/",
+            lang="json",
         )
     if code in QUOTA:
         return AwsError(
             f"An AWS quota stopped {action} in {region} ({code}): {message}",
+            cause="Too many clusters or instances in this account and region (40 clusters by default).",
             fix=(
                 "Delete clones that are no longer needed: run this action with mode: purge "
                 "(or the nightly purge workflow), or ask AWS for a higher quota."
             ),
+            snippet=PURGE_YAML,
         )
     if code in BAD_CREDENTIALS:
         return AwsError(
             f"AWS rejected the credentials for {action} ({code}): {message}",
+            cause="The credentials expired (a long job), or belong to another account or partition.",
             fix="Check the role in aws-actions/configure-aws-credentials and re-run the job.",
+            snippet=CREDENTIALS_YAML,
         )
     if code in THROTTLED:
         return AwsError(
             f"AWS kept throttling {action} after retries ({code}): {message}",
+            cause="Other tools in the account are calling the RDS API heavily.",
             fix="Re-run the job later; other tools in the account may be calling RDS heavily.",
         )
     return AwsError(f"{action} failed ({code}): {message}")
@@ -116,10 +154,13 @@ def translate(exc: Exception, action: str, region: str) -> AwsError:
 class RdsGateway:
     """Every RDS call the action makes, with errors translated where they are caught."""
 
-    def __init__(self, client: RDSClient, clock: Clock, log: Callable[[str], None]) -> None:
+    def __init__(
+        self, client: RDSClient, clock: Clock, log: Callable[[str], None], credentials_hint: str = ""
+    ) -> None:
         self.client = client
         self.clock = clock
         self.log = log
+        self.credentials_hint = credentials_hint
 
     @property
     def region(self) -> str:
@@ -134,7 +175,7 @@ class RdsGateway:
                 raise
             raise translate(exc, f"rds:{action}", self.region) from exc
         except BotoCoreError as exc:
-            raise translate(exc, f"rds:{action}", self.region) from exc
+            raise translate(exc, f"rds:{action}", self.region, self.credentials_hint) from exc
 
     def describe_cluster(self, cluster_id: str) -> Resource | None:
         """The cluster, or None when there is none. IAM: rds:DescribeDBClusters."""

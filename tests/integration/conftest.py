@@ -83,6 +83,7 @@ class Harness:
         inputs: dict[str, str] | None = None,
         event: dict[str, Any] | None = None,
         event_name: str = "pull_request",
+        extra_env: dict[str, str] | None = None,
     ) -> Result:
         merged = {"source-cluster": "prod", "poll-interval": "15"}
         merged.update(inputs or {})
@@ -92,6 +93,7 @@ class Harness:
         env = runner_env(run_dir, merged, event, event_name)
         if self.github is not None:
             env["GITHUB_API_URL"] = self.github.url
+        env.update(extra_env or {})
         return run_main(env, rds_client=self.client, clock=self.clock)
 
     def cluster(self, ident: str) -> dict[str, Any] | None:

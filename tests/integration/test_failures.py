@@ -1,0 +1,80 @@
+"""What a person sees when a run fails: the error line, the likely cause, the fix and its YAML or IAM."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from botocore.exceptions import NoCredentialsError
+
+from tests.helpers import pr_event
+from tests.integration.conftest import Harness, fail_with
+
+
+def no_credentials(**_: Any) -> None:
+    raise NoCredentialsError()
+
+
+def fork_event() -> dict[str, Any]:
+    event = pr_event("labeled", label="clone-db")
+    event["pull_request"]["head"]["repo"]["full_name"] = "mallory/shop"
+    return event
+
+
+def test_a_fork_pr_without_credentials_is_explained(action: Harness) -> None:
+    action.on("before-call.rds.DescribeDBClusters", no_credentials)
+
+    result = action.run(event=fork_event())
+
+    assert result.code == 1
+    assert (
+        "::error title=aurora-clone%3A aws error::No AWS credentials were found for rds:DescribeDBClusters."
+        in (result.log)
+    )
+    assert "**Likely cause:** This pull request comes from the fork 'mallory/shop'." in result.summary
+    assert "trigger on pull_request_target and keep the label as the gate" in result.summary
+    assert "Traceback" not in result.log
+    assert action.calls.changing() == []
+
+
+def test_a_dependabot_pr_without_credentials_is_explained(action: Harness) -> None:
+    action.on("before-call.rds.DescribeDBClusters", no_credentials)
+
+    result = action.run(extra_env={"GITHUB_ACTOR": "dependabot[bot]"})
+
+    assert result.code == 1
+    assert "Dependabot's pull requests run without the repository's secrets" in result.summary
+
+
+def test_missing_credentials_show_the_workflow_yaml_to_add(action: Harness) -> None:
+    action.on("before-call.rds.DescribeDBClusters", no_credentials)
+
+    result = action.run()
+
+    assert "uses: aws-actions/configure-aws-credentials@v4" in result.summary
+    assert "id-token: write" in result.summary
+
+
+def test_access_denied_shows_the_iam_statement(action: Harness) -> None:
+    action.on("before-call.rds.CreateDBInstance", fail_with("AccessDenied", "not authorized"))
+
+    result = action.run()
+
+    assert result.code == 1
+    assert (
+        "**What went wrong:** AWS denied rds:CreateDBInstance (AccessDenied): not authorized"
+        in result.summary
+    )
+    assert '```json\n{\n  "Effect": "Allow",\n  "Action": "rds:CreateDBInstance",' in result.summary
+
+
+def test_bad_inputs_show_every_problem_and_an_example(action: Harness) -> None:
+    result = action.run({"ttl": "forever", "poll-interval": "0"})
+
+    assert result.code == 1
+    assert (
+        "- ttl: expected a whole number followed by m, h or d, like 30m, 12h or 7d, got 'forever'"
+        in result.summary
+    )
+    assert "- poll-interval: expected a whole number of seconds, 1 or more, got '0'" in result.summary
+    assert "```yaml\n- uses: org/aurora-clone-action@v1\n  with:" in result.summary
+    assert action.calls.names() == []
