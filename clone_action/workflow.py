@@ -47,7 +47,12 @@ class Workflow:
         self.outputs: dict[str, str] = {}
 
     def _command(self, name: str, message: str, properties: Mapping[str, str] | None = None) -> None:
-        self._write(str(Command(name, dict(properties or {}), message)))
+        # Escaping keeps the command on one line; the legacy `##[` is defused besides.
+        def defuse(text: str) -> str:
+            return text.replace("##[", f"##{_NEUTRAL}[")
+
+        props = {key: defuse(value) for key, value in (properties or {}).items()}
+        self._write(str(Command(name, props, defuse(message) if name != "add-mask" else message)))
 
     def _write(self, line: str) -> None:
         self.stream.write(line + "\n")
