@@ -201,6 +201,27 @@ class RdsGateway:
         instances = response.get("DBInstances") or []
         return dict(instances[0]) if instances else None
 
+    def list_clusters(self) -> list[Resource]:
+        """Every cluster in the region, a page of up to 100 per call (tags come in TagList).
+
+        IAM: rds:DescribeDBClusters.
+        """
+        clusters: list[Resource] = []
+        marker: str | None = None
+        while True:
+            page = self._call("DescribeDBClusters", MaxRecords=100, **({"Marker": marker} if marker else {}))
+            clusters.extend(dict(c) for c in page.get("DBClusters") or [])
+            marker = page.get("Marker")
+            if not marker:
+                return clusters
+
+    def retag(self, resource_arn: str, tags: list[dict[str, str]]) -> None:
+        """Set tags on the clone or its instance (the expiry of a rerun).
+
+        Call only after the ownership check. IAM: rds:AddTagsToResource.
+        """
+        self._call("AddTagsToResource", ResourceName=resource_arn, Tags=tags)
+
     def cluster_instances(self, cluster_id: str) -> list[Resource]:
         """The DB instances of one cluster, in one call. IAM: rds:DescribeDBInstances."""
         instances: list[Resource] = []

@@ -184,6 +184,7 @@ def run(
     else:
         cluster = existing
         wf.log(f"Reusing the clone '{plan.clone_id}' ({existing.get('Status')})")
+        _extend_expiry(rds, wf, plan, existing)
 
     if not cluster.get("DBClusterMembers"):
         if not created:
@@ -226,6 +227,18 @@ def run(
         footer=f"Updated {clock.now():%Y-%m-%d %H:%M} UTC by aurora-clone-action. Remove the "
         f"`{inputs.label}` label or close the pull request to delete the clone.",
     )
+
+
+def _extend_expiry(rds: RdsGateway, wf: Workflow, plan: ClonePlan, cluster: Resource) -> None:
+    """A rerun on an active PR counts the clone's lifetime again from now (clone and its instances)."""
+    rds.retag(str(cluster["DBClusterArn"]), plan.tags)
+    for instance in rds.cluster_instances(plan.clone_id):
+        if not tagkeys.ownership_problem(
+            instance, repository=plan.repository, pr=plan.pr, source=plan.source
+        ):
+            rds.retag(str(instance["DBInstanceArn"]), plan.tags)
+    cluster["TagList"] = plan.tags
+    wf.log(f"The clone now expires at {tagkeys.format_expiry(plan.expires_at)}")
 
 
 def own_secret(cluster: Resource, source: Resource) -> str:

@@ -169,7 +169,6 @@ def run(
         )
     else:
         wf.notice(f"The clone '{clone_id}' is already being deleted.", title="aurora-clone: already deleting")
-    status = "deleting"
     if inputs.wait:
         rds.wait_until_gone(
             [clone_id],
@@ -180,6 +179,9 @@ def run(
         )
         status = "deleted"
         wf.log(f"Clone '{clone_id}' deleted after {elapsed(clock.monotonic() - started)}")
+    else:
+        after = rds.describe_cluster(clone_id)
+        status = "deleted" if after is None else str(after.get("Status", "deleting"))
     wf.set_output("status", status)
     rows = [
         ("Cluster", f"`{clone_id}`"),

@@ -25,6 +25,7 @@ from moto.server import ThreadedMotoServer
 from ruamel.yaml import YAML
 
 from tests.conftest import make_source
+from tests.fake_github import FakeGitHub, serve
 from tests.helpers import REPOSITORY, parse_output_file
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -161,8 +162,25 @@ def pr_event(
 RunAction = Callable[..., Run]
 
 
+@pytest.fixture(scope="module")
+def github_server() -> Iterator[FakeGitHub]:
+    fake = FakeGitHub()
+    server, _ = serve(fake)
+    yield fake
+    server.shutdown()
+
+
 @pytest.fixture
-def run_action(tmp_path: Path, moto_url: str) -> RunAction:
+def github(github_server: FakeGitHub) -> FakeGitHub:
+    """The fake GitHub REST API the PR comment goes to, emptied for each test."""
+    github_server.comments.clear()
+    github_server.requests.clear()
+    github_server.fail_with = None
+    return github_server
+
+
+@pytest.fixture
+def run_action(tmp_path: Path, moto_url: str, github: FakeGitHub) -> RunAction:
     """Start entrypoint.py as the runner starts the container; returns what the user sees."""
     workspace = tmp_path / "workspace"
     workspace.mkdir()
@@ -208,7 +226,7 @@ def run_action(tmp_path: Path, moto_url: str) -> RunAction:
             "GITHUB_STEP_SUMMARY": str(summary),
             "GITHUB_RUN_ID": "4242",
             "GITHUB_SERVER_URL": "https://github.com",
-            "GITHUB_API_URL": "https://api.github.com",
+            "GITHUB_API_URL": github.url,
             "RUNNER_TEMP": str(runner_temp),
             "AWS_ACCESS_KEY_ID": "testing",
             "AWS_SECRET_ACCESS_KEY": "testing",

@@ -208,6 +208,14 @@ def test_waiting_for_the_deletion_shows_progress_and_times_out(action: Harness) 
 
 def test_wait_false_returns_once_the_deletion_started(action: Harness) -> None:
     action.run()
+    action.on(
+        "before-call.rds.DeleteDBCluster",
+        lambda **_: (
+            AWSResponse("https://rds", 200, {}, None),
+            {"DBCluster": {"DBClusterIdentifier": CLONE}},
+        ),
+    )
+    action.on("after-call.rds.DescribeDBClusters", statuses(CLONE, ["available", "available", "deleting"]))
 
     result = action.run(event=CLOSED, inputs={"wait": "false"})
 
