@@ -444,3 +444,21 @@ def test_manage_master_password_needs_wait(action: Harness) -> None:
     assert result.code == 1
     assert "manage-master-password: needs wait: true" in result.log
     assert action.calls.names() == []
+
+
+def test_a_rerun_on_an_active_pr_extends_the_expiry(action: Harness) -> None:
+    from datetime import timedelta
+
+    action.run({"ttl": "3d"})
+    action.clock.wall += timedelta(days=2)
+
+    result = action.run({"ttl": "3d"}, event=pr_event("synchronize"))
+
+    assert result.code == 0, result.log
+    clone = action.cluster(CLONE)
+    assert clone is not None
+    assert tags(clone)["aurora-clone/expires-at"] == "2026-11-30T12:00:00Z"
+    (instance,) = action.instances(CLONE)
+    assert tags(instance)["aurora-clone/expires-at"] == "2026-11-30T12:00:00Z"
+    assert "| Expires | 2026-11-30T12:00:00Z" in result.summary
+    assert "The clone now expires at 2026-11-30T12:00:00Z" in result.log
