@@ -61,11 +61,6 @@ def main(
             wf.notice(f"Nothing to do: {decision.reason}.", title="aurora-clone: no action")
             wf.set_output("action", "none")
             return 0
-        if decision.mode == "purge":
-            raise ActionError(
-                f"purge ({decision.reason}) is not available in this version of the action yet.",
-                fix="Delete expired clones by hand for now; purge arrives in a later release.",
-            )
         wf.log(f"aurora-clone: {decision.mode} ({decision.reason})")
         # Each mode plans (and so checks its inputs) before the AWS SDK is even imported.
         if decision.mode == "clone":
@@ -74,6 +69,12 @@ def main(
             clone_plan = clone.plan_clone(inputs, ctx, clock.now())
             rds = _gateway(ctx, rds_client, clock, wf)
             clone.run(inputs, ctx, wf, rds, clock, clone_plan)
+        elif decision.mode == "purge":
+            from .modes import purge
+
+            purge.plan_purge(inputs, ctx)
+            rds = _gateway(ctx, rds_client, clock, wf)
+            purge.run(inputs, ctx, wf, rds, clock)
         else:
             from .modes import teardown
 
