@@ -443,19 +443,40 @@ class RdsGateway:
                 self.clock.sleep(delay)
                 delay = min(delay * 2, max(poll, 60))
 
+    def describe_clusters(self, cluster_ids: list[str]) -> dict[str, Resource]:
+        """The clusters that still exist among these, 100 ids a call. IAM: rds:DescribeDBClusters."""
+        found: dict[str, Resource] = {}
+        for i in range(0, len(cluster_ids), 100):
+            chunk = cluster_ids[i : i + 100]
+            marker: str | None = None
+            while True:
+                page = self._call(
+                    "DescribeDBClusters",
+                    Filters=[{"Name": "db-cluster-id", "Values": chunk}],
+                    **({"Marker": marker} if marker else {}),
+                )
+                found.update({str(c["DBClusterIdentifier"]): dict(c) for c in page.get("DBClusters") or []})
+                marker = page.get("Marker")
+                if not marker:
+                    break
+        return found
+
     def wait_until_gone(
         self, cluster_ids: list[str], *, started: float, deadline: float, poll: float, timeout_minutes: int
     ) -> None:
-        """Poll until none of the clusters exists any more. IAM: rds:DescribeDBClusters."""
+        """Poll until none of the clusters exists any more, in one describe per 100 clusters.
+
+        IAM: rds:DescribeDBClusters.
+        """
         remaining = list(cluster_ids)
         last = ""
         while True:
-            states = [(ident, self.describe_cluster(ident)) for ident in remaining]
-            remaining = [ident for ident, cluster in states if cluster is not None]
+            existing = self.describe_clusters(remaining)
             line = "; ".join(
-                f"cluster {ident}: {cluster.get('Status') if cluster else 'deleted'}"
-                for ident, cluster in states
+                f"cluster {ident}: {existing[ident].get('Status') if ident in existing else 'deleted'}"
+                for ident in remaining
             )
+            remaining = [ident for ident in remaining if ident in existing]
             if line != last:
                 self.log(f"[{elapsed(self.clock.monotonic() - started):>6}] {line}")
                 last = line

@@ -25,6 +25,7 @@ class Candidate:
     """A clone that purge deletes, and why."""
 
     cluster_id: str
+    cluster: Resource
     repository: str
     pr: str
     age: str
@@ -91,7 +92,9 @@ def find_candidates(
         else:
             continue
         found.append(
-            Candidate(str(cluster["DBClusterIdentifier"]), repository, pr, _age(cluster, now), reason)
+            Candidate(
+                str(cluster["DBClusterIdentifier"]), cluster, repository, pr, _age(cluster, now), reason
+            )
         )
     return found
 
@@ -131,6 +134,7 @@ def run(inputs: Inputs, ctx: RunContext, wf: Workflow, rds: RdsGateway, clock: C
                 deadline=deadline,
                 poll=inputs.poll_interval,
                 dry_run=inputs.dry_run,
+                described=candidate.cluster,
             )
         except ActionError as exc:
             candidate.result = f"failed: {exc.message}"

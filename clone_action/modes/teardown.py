@@ -72,15 +72,23 @@ def _problem(resource: Resource, clone_id: str, owner: Owner) -> str | None:
 
 
 def start_deletion(
-    rds: RdsGateway, clone_id: str, owner: Owner, *, deadline: float, poll: float, dry_run: bool = False
+    rds: RdsGateway,
+    clone_id: str,
+    owner: Owner,
+    *,
+    deadline: float,
+    poll: float,
+    dry_run: bool = False,
+    described: Resource | None = None,
 ) -> Deletion:
     """Check ownership, then delete the clone's instances and the clone (without waiting for it to go).
 
     Every delete call is preceded by a fresh describe and the same ownership check; a refusal
     raises SafetyError. Busy states (still creating, modifying) are retried with backoff.
+    `described` saves the first describe when the caller has just listed the cluster.
     """
     result = Deletion(clone_id)
-    cluster = rds.describe_cluster(clone_id)
+    cluster = described or rds.describe_cluster(clone_id)
     if cluster is None:
         return result
     result.found, result.status = True, str(cluster.get("Status", ""))

@@ -149,9 +149,21 @@ def test_candidates_are_found_across_describe_pages(account: Harness) -> None:
 
     assert result.code == 0, result.log
     assert json.loads(result.outputs["purged"]) == ["prod-pr-1", "prod-pr-2"]
-    listing = [p for p in account.calls.of("DescribeDBClusters") if "DBClusterIdentifier" not in p]
-    assert len(listing) == 4  # 7 clusters, 2 a page
-    assert all(p["MaxRecords"] == 100 for p in listing)
+    describes = account.calls.of("DescribeDBClusters")
+    assert [p.get("Marker") for p in describes if "MaxRecords" in p] == [
+        None,
+        "2",
+        "4",
+        "6",
+    ]  # 7 clusters, 2 a page
+    # Waiting asks about both deletions in one call, not one call per cluster.
+    assert [p["Filters"] for p in describes if "Filters" in p] == [
+        [{"Name": "db-cluster-id", "Values": ["prod-pr-1", "prod-pr-2"]}]
+    ]
+    assert [p for p in describes if "DBClusterIdentifier" in p] == [
+        {"DBClusterIdentifier": "prod-pr-1"},
+        {"DBClusterIdentifier": "prod-pr-2"},
+    ]  # the fresh look just before each delete call
 
 
 def test_nothing_to_purge_is_a_notice(action: Harness, github: FakeGitHub) -> None:
