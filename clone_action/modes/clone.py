@@ -7,6 +7,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
+from .. import manifest
 from ..aws import tags as tagkeys
 from ..config import Inputs
 from ..context import RunContext
@@ -31,15 +32,12 @@ class ClonePlan:
     pr: int
     expires_at: datetime
     tags: list[dict[str, str]]
+    rules: tuple[manifest.Rule, ...] = ()
 
 
 def plan_clone(inputs: Inputs, ctx: RunContext, now: datetime) -> ClonePlan:
     """Check what only a clone needs and fix its identifiers; raises InputError."""
     problems: list[str] = []
-    if inputs.manifest or inputs.manifest_set:
-        problems.append(
-            "manifest/manifest-set: patching manifests is not available in this version yet; remove them"
-        )
     if inputs.manage_master_password and not inputs.wait:
         problems.append(
             "manage-master-password: needs wait: true, since RDS changes the password only once the "
@@ -48,8 +46,13 @@ def plan_clone(inputs: Inputs, ctx: RunContext, now: datetime) -> ClonePlan:
     if problems:
         raise InputError(problems)
     pr, clone_id = resolve_clone_id(inputs, ctx, "clone")
+    # The manifests are patched in memory with placeholder values now, so that a missing file,
+    # a file that does not parse or a rule that resolves nowhere stops the run before the clone.
+    rules = manifest.parse_rules(inputs.manifest_set)
+    manifest.plan_patch(ctx.workspace, inputs.manifest, rules, manifest.placeholder_values())
     expires_at = now + inputs.ttl
     return ClonePlan(
+        rules=tuple(rules),
         source=inputs.source_cluster,
         clone_id=clone_id,
         instance_id=instance_id(clone_id),
@@ -153,6 +156,12 @@ def run(
 
     if inputs.dry_run:
         _print_plan(inputs, wf, plan, source, existing, subnet_group, security_groups, parameter_group)
+        if plan.rules:
+            values = manifest_values(existing) if existing else manifest.placeholder_values()
+            changes = manifest.plan_patch(ctx.workspace, inputs.manifest, plan.rules, values)
+            known = "" if existing else " (placeholder values: the clone does not exist yet)"
+            wf.log(f"The manifests would change like this{known}:")
+            wf.log(manifest.diff(changes) or "(no change)")
         wf.set_output("action", "clone")
         wf.set_output("cluster-id", plan.clone_id)
         wf.summary(
@@ -216,6 +225,8 @@ def run(
     if inputs.manage_master_password and inputs.wait and not secret_arn:
         cluster, secret_arn = _give_own_password(rds, wf, plan, inputs, started, deadline)
     rows = _report(wf, rds.region, plan, cluster, created, secret_arn)
+    if plan.rules:
+        _patch_manifests(inputs, ctx, wf, plan, cluster)
     publish(
         wf,
         inputs,
@@ -227,6 +238,37 @@ def run(
         footer=f"Updated {clock.now():%Y-%m-%d %H:%M} UTC by aurora-clone-action. Remove the "
         f"`{inputs.label}` label or close the pull request to delete the clone.",
     )
+
+
+def manifest_values(cluster: Resource) -> dict[str, str]:
+    """What the manifest-set placeholders stand for."""
+    return {
+        "endpoint": str(cluster.get("Endpoint", "")),
+        "reader_endpoint": str(cluster.get("ReaderEndpoint", "")),
+        "port": str(cluster.get("Port", "")),
+        "cluster_id": str(cluster["DBClusterIdentifier"]),
+        "engine": str(cluster.get("Engine", "")),
+        "database_url": database_url(cluster),
+    }
+
+
+def _patch_manifests(
+    inputs: Inputs, ctx: RunContext, wf: Workflow, plan: ClonePlan, cluster: Resource
+) -> None:
+    """Write the clone's endpoint into the manifests: every file or none."""
+    changes = manifest.plan_patch(ctx.workspace, inputs.manifest, plan.rules, manifest_values(cluster))
+    written = manifest.apply_patch(changes)
+    wf.set_output("manifest-files", "\n".join(written))
+    for change in changes:
+        state = "patched" if change.relative in written else "already up to date"
+        wf.log(f"Manifest {change.relative}: {state} ({len(change.applied)} rules)")
+    rows = "\n".join(
+        f"| `{md_cell(c.relative)}` | {'patched' if c.relative in written else 'unchanged'} | "
+        + "<br>".join(f"`{md_cell(rule)}`" for rule in c.applied)
+        + " |"
+        for c in changes
+    )
+    wf.summary(f"#### Manifests\n\n| file | result | rules applied |\n|---|---|---|\n{rows}")
 
 
 def _extend_expiry(rds: RdsGateway, wf: Workflow, plan: ClonePlan, cluster: Resource) -> None:

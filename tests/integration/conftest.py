@@ -84,6 +84,7 @@ class Harness:
         event: dict[str, Any] | None = None,
         event_name: str = "pull_request",
         extra_env: dict[str, str] | None = None,
+        files: dict[str, str] | None = None,
     ) -> Result:
         merged = {"source-cluster": "prod", "poll-interval": "15"}
         merged.update(inputs or {})
@@ -91,6 +92,10 @@ class Harness:
         run_dir = self.tmp_path / f"run{len(list(self.tmp_path.iterdir()))}"
         run_dir.mkdir()
         env = runner_env(run_dir, merged, event, event_name)
+        self.workspace = run_dir / "workspace"
+        for name, text in (files or {}).items():
+            (self.workspace / name).parent.mkdir(parents=True, exist_ok=True)
+            (self.workspace / name).write_text(text)
         if self.github is not None:
             env["GITHUB_API_URL"] = self.github.url
         env.update(extra_env or {})

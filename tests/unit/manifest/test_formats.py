@@ -1,0 +1,327 @@
+"""How each format is rewritten: only the targeted values change, with the types a reader expects."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from clone_action.manifest import apply_patch
+
+from .support import ENDPOINT, plan, snapshot, write_tree
+
+OLD = "db.staging.internal"
+
+# (name, text): each holds OLD exactly once, as `database.host` (or `hosts[0]`, or in the first item).
+YAML_STYLES = [
+    (
+        "kubectl: sequences at offset 0",
+        "database:\n  host: db.staging.internal\nitems:\n- name: a\n  list:\n  - 1\n  - 2\n",
+    ),
+    (
+        "helm: sequences at offset 2",
+        "items:\n  - name: a\n    list:\n      - 1\n      - 2\ndatabase:\n  host: db.staging.internal\n",
+    ),
+    (
+        "four spaces",
+        "database:\n    host: db.staging.internal\n    pool:\n        size: 5\nitems:\n    -   x\n",
+    ),
+    (
+        "four spaces, sequences at offset 2",
+        "items:\n    - a\n    - b\ndatabase:\n    host: db.staging.internal\n",
+    ),
+    (
+        "comments everywhere",
+        "# head\n\ndatabase:   # the database\n  # the writer\n  host: db.staging.internal  # here\n\n  # tail\nother: 1 # one\n# end\n",
+    ),
+    (
+        "quoting styles",
+        "database:\n  host: db.staging.internal\n  a: 'single'\n  b: \"double\"\n  c: plain\n  d: '5432'\n  e: \"true\"\n  f: ''\n",
+    ),
+    (
+        "block scalars and flow collections",
+        "script: |\n  echo one\n  echo two\nfolded: >-\n  a long\n  text\nflow: {a: 1, b: [x, y]}\nempty: []\ndatabase:\n  host: db.staging.internal\n",
+    ),
+    (
+        "a line longer than any width",
+        "database:\n  host: db.staging.internal\n  note: " + "word " * 80 + "end\n",
+    ),
+    ("anchors and aliases", "base: &base\n  pool: 5\ndatabase:\n  <<: *base\n  host: db.staging.internal\n"),
+    ("unicode", "database:\n  host: db.staging.internal\n  owner: Zoë Ünal — 数据库\n"),
+    ("windows line endings", "database:\r\n  host: db.staging.internal\r\nitems:\r\n- a\r\n"),
+    ("no newline at the end", "other: x\ndatabase:\n  host: db.staging.internal"),
+    ("explicit start", "---\ndatabase:\n  host: db.staging.internal\n"),
+    ("comment before the start", "# Preview only.\n---\ndatabase:\n  host: db.staging.internal\n"),
+    ("comment on the separator", "a: 1\n--- # second\ndatabase:\n  host: db.staging.internal\n"),
+    ("explicit end", "database:\n  host: db.staging.internal\n...\n"),
+    ("empty documents around", "---\n---\ndatabase:\n  host: db.staging.internal\n---\n"),
+    ("comment after a list item", "hosts:\n- db.staging.internal   # writer\n- other  # reader\n"),
+    (
+        "kustomize patch: a top-level list",
+        "- op: replace\n  path: /database/host\n  value: x\n  database:\n    host: db.staging.internal\n",
+    ),
+    (
+        "top-level list at 0, nested lists at offset 2",
+        "- op: add\n  value:\n    - a\n    - b\n  database:\n    host: db.staging.internal\n",
+    ),
+]
+
+
+@pytest.mark.parametrize(("text"), [pytest.param(text, id=name) for name, text in YAML_STYLES])
+def test_yaml_changes_only_the_targeted_value(text: str, tmp_path: Path) -> None:
+    write_tree(tmp_path, {"a.yaml": text})
+    rule = "[0].database.host={endpoint}" if text.startswith("- ") else "database.host={endpoint}"
+    rule = "hosts[0]={endpoint}" if text.startswith("hosts:") else rule
+
+    [change] = plan(tmp_path, ["a.yaml"], [rule])
+
+    assert change.after == text.replace(OLD, ENDPOINT)
+
+
+@pytest.mark.parametrize(("text"), [pytest.param(text, id=name) for name, text in YAML_STYLES])
+def test_a_file_the_rules_do_not_touch_is_left_byte_identical(text: str, tmp_path: Path) -> None:
+    write_tree(tmp_path, {"touched.yaml": "elsewhere:\n  host: x\n", "untouched.yaml": text})
+    before = snapshot(tmp_path)
+
+    changes = plan(tmp_path, ["*.yaml"], ["elsewhere.host={endpoint}"])
+    written = apply_patch(changes)
+
+    assert [(c.relative, c.after == c.before) for c in changes] == [
+        ("touched.yaml", False),
+        ("untouched.yaml", True),
+    ]
+    assert written == ["touched.yaml"]
+    assert snapshot(tmp_path)["untouched.yaml"] == before["untouched.yaml"]
+
+
+def test_an_untouched_document_of_a_multi_document_file_keeps_its_bytes(tmp_path: Path) -> None:
+    # The first document uses styles ruamel would not write back; only the second is rewritten.
+    first = "kind: Service\nspec:\n  ports:\n  -   port: 80     # odd spacing\n      name:   http\n"
+    second = "kind: ConfigMap\ndata:\n  DB_HOST: old\n"
+    write_tree(tmp_path, {"all.yaml": f"{first}---\n{second}"})
+
+    [change] = plan(tmp_path, ["all.yaml"], ["data.DB_HOST={endpoint}"])
+
+    assert change.after == f"{first}---\nkind: ConfigMap\ndata:\n  DB_HOST: {ENDPOINT}\n"
+
+
+def test_a_rule_applies_in_every_document_where_its_path_resolves(tmp_path: Path) -> None:
+    text = (
+        "kind: ConfigMap\ndata:\n  DB_HOST: one\n---\n"
+        "kind: Service\nspec:\n  type: ClusterIP\n---\n"
+        "kind: ConfigMap\ndata:\n  DB_HOST: two\n"
+    )
+    write_tree(tmp_path, {"all.yaml": text})
+
+    [change] = plan(tmp_path, ["all.yaml"], ["data.DB_HOST={endpoint}"])
+
+    assert change.after == text.replace("one", ENDPOINT).replace("two", ENDPOINT)
+    assert change.applied == ["data.DB_HOST={endpoint}"]
+
+
+TYPES = [
+    ("a string stays a string", "v: old\n", "v={endpoint}", f"v: {ENDPOINT}\n"),
+    ("digits into a plain string are quoted", "v: old\n", "v={port}", "v: '5432'\n"),
+    ("a double-quoted string stays double-quoted", 'v: "3306"\n', "v={port}", 'v: "5432"\n'),
+    ("a single-quoted string stays single-quoted", "v: 'old'\n", "v={endpoint}", f"v: '{ENDPOINT}'\n"),
+    ("an int stays an int", "v: 3306\n", "v={port}", "v: 5432\n"),
+    ("an int becomes a string for text", "v: 3306\n", "v={endpoint}", f"v: {ENDPOINT}\n"),
+    ("a bool becomes a string", "v: true\n", "v={port}", "v: '5432'\n"),
+    ("a null becomes a string", "v:\n", "v={port}", "v: '5432'\n"),
+    ("a text that reads as a bool is quoted", "v: old\n", "v=true", "v: 'true'\n"),
+    ("a literal block stays a literal block", "v: |\n  old\n", "v={endpoint}", f"v: |-\n  {ENDPOINT}\n"),
+    ("a new key is a string", "other: 1\n", "new={port}", "other: 1\nnew: '5432'\n"),
+]
+
+
+@pytest.mark.parametrize(
+    ("text", "rule", "expected"), [pytest.param(t, r, e, id=name) for name, t, r, e in TYPES]
+)
+def test_yaml_value_types(text: str, rule: str, expected: str, tmp_path: Path) -> None:
+    write_tree(tmp_path, {"a.yaml": "m:\n" + "".join(f"  {line}\n" for line in text.splitlines())})
+
+    [change] = plan(tmp_path, ["a.yaml"], [f"m.{rule}"])
+
+    assert change.after == "m:\n" + "".join(f"  {line}\n" for line in expected.splitlines())
+
+
+SELECTORS = [
+    ("by index", "items[1].v={port}", "items:\n- v: a\n- v: '5432'\n- v: c\n"),
+    ("every item", "items[*].v={port}", "items:\n- v: '5432'\n- v: '5432'\n- v: '5432'\n"),
+    ("by key=value", "items[v=c].v={port}", "items:\n- v: a\n- v: b\n- v: '5432'\n"),
+    ("a list item itself", "names[0]=--host={endpoint}", f"names:\n- --host={ENDPOINT}\n"),
+]
+
+
+@pytest.mark.parametrize(("rule", "expected"), [pytest.param(r, e, id=name) for name, r, e in SELECTORS])
+def test_list_selectors(rule: str, expected: str, tmp_path: Path) -> None:
+    key = rule.split("[")[0]
+    texts = {"items": "items:\n- v: a\n- v: b\n- v: c\n", "names": "names:\n- --host=old\n"}
+    write_tree(tmp_path, {"a.yaml": texts[key]})
+
+    [change] = plan(tmp_path, ["a.yaml"], [rule])
+
+    assert change.after == expected
+
+
+JSON = [
+    (
+        "two spaces, newline at the end",
+        '{\n  "db": {\n    "host": "old",\n    "port": 3306\n  }\n}\n',
+        '{\n  "db": {\n    "host": "NEW",\n    "port": 5432\n  }\n}\n',
+    ),
+    (
+        "four spaces, no newline at the end",
+        '{\n    "db": {\n        "host": "old",\n        "port": "3306"\n    }\n}',
+        '{\n    "db": {\n        "host": "NEW",\n        "port": "5432"\n    }\n}',
+    ),
+    (
+        "tabs",
+        '{\n\t"db": {\n\t\t"host": "old",\n\t\t"port": 3306\n\t}\n}\n',
+        '{\n\t"db": {\n\t\t"host": "NEW",\n\t\t"port": 5432\n\t}\n}\n',
+    ),
+    ("one line, compact", '{"db":{"host":"old","port":3306}}', '{"db":{"host":"NEW","port":5432}}'),
+    (
+        "one line, spaced",
+        '{"db": {"host": "old", "port": 3306}}\n',
+        '{"db": {"host": "NEW", "port": 5432}}\n',
+    ),
+    (
+        "non-ASCII kept as written",
+        '{\n  "db": {\n    "host": "old",\n    "port": 1,\n    "owner": "Zoë"\n  }\n}\n',
+        '{\n  "db": {\n    "host": "NEW",\n    "port": 5432,\n    "owner": "Zoë"\n  }\n}\n',
+    ),
+    (
+        "windows line endings",
+        '{\r\n  "db": {\r\n    "host": "old",\r\n    "port": 1\r\n  }\r\n}\r\n',
+        '{\r\n  "db": {\r\n    "host": "NEW",\r\n    "port": 5432\r\n  }\r\n}\r\n',
+    ),
+]
+
+
+@pytest.mark.parametrize(("text", "expected"), [pytest.param(t, e, id=name) for name, t, e in JSON])
+def test_json_keeps_indentation_key_order_and_types(text: str, expected: str, tmp_path: Path) -> None:
+    write_tree(tmp_path, {"a.json": text})
+
+    [change] = plan(tmp_path, ["a.json"], ["db.host={endpoint}", "db.port={port}"])
+
+    assert change.after == expected.replace("NEW", ENDPOINT)
+
+
+def test_json_new_keys_are_strings_and_go_last(tmp_path: Path) -> None:
+    write_tree(tmp_path, {"a.json": '{\n  "db": {\n    "name": "app"\n  }\n}\n'})
+
+    [change] = plan(tmp_path, ["a.json"], ["db.port={port}"])
+
+    assert change.after == '{\n  "db": {\n    "name": "app",\n    "port": "5432"\n  }\n}\n'
+
+
+DOTENV = [
+    ("plain", "DB_HOST=old\n", f"DB_HOST={ENDPOINT}\n"),
+    ("export", "export DB_HOST=old\n", f"export DB_HOST={ENDPOINT}\n"),
+    ("double quotes", 'DB_HOST="old"\n', f'DB_HOST="{ENDPOINT}"\n'),
+    ("single quotes", "DB_HOST='old'\n", f"DB_HOST='{ENDPOINT}'\n"),
+    ("spaces around =", "  DB_HOST = old  \n", f"  DB_HOST = {ENDPOINT}  \n"),
+    ("inline comment", "DB_HOST=old   # the writer\n", f"DB_HOST={ENDPOINT}   # the writer\n"),
+    ("quoted, then a comment", 'DB_HOST="old" # the writer\n', f'DB_HOST="{ENDPOINT}" # the writer\n'),
+    ("empty value", "DB_HOST=\n", f"DB_HOST={ENDPOINT}\n"),
+    ("a # inside a value is not a comment", "DB_HOST=a#b\n", f"DB_HOST={ENDPOINT}\n"),
+    ("no newline at the end", "A=1\nDB_HOST=old", f"A=1\nDB_HOST={ENDPOINT}"),
+    ("windows line endings", "A=1\r\nDB_HOST=old\r\n", f"A=1\r\nDB_HOST={ENDPOINT}\r\n"),
+    ("every occurrence", "DB_HOST=a\nDB_HOST=b\n", f"DB_HOST={ENDPOINT}\nDB_HOST={ENDPOINT}\n"),
+    (
+        "a multi-line quoted value",
+        'CERT="line one\nline two"\nDB_HOST="old"\nZ=1\n',
+        f'CERT="line one\nline two"\nDB_HOST="{ENDPOINT}"\nZ=1\n',
+    ),
+    (
+        "other lines byte for byte",
+        "# c\n\n  # indented comment\nOTHER= x \nexport ONLY_NAME\nDB_HOSTS=keep\nDB_HOST=old\n",
+        f"# c\n\n  # indented comment\nOTHER= x \nexport ONLY_NAME\nDB_HOSTS=keep\nDB_HOST={ENDPOINT}\n",
+    ),
+]
+
+
+@pytest.mark.parametrize(("text", "expected"), [pytest.param(t, e, id=name) for name, t, e in DOTENV])
+def test_dotenv_replaces_only_the_value(text: str, expected: str, tmp_path: Path) -> None:
+    write_tree(tmp_path, {".env": text})
+
+    [change] = plan(tmp_path, [".env"], ["DB_HOST={endpoint}"])
+
+    assert change.after == expected
+
+
+@pytest.mark.parametrize(
+    ("value", "written"),
+    [("with space", '"with space"'), ('say "hi"', '"say \\"hi\\""'), ("a#b", "a#b"), ("x #y", '"x #y"')],
+)
+def test_dotenv_quotes_an_unquoted_value_only_when_it_must(value: str, written: str, tmp_path: Path) -> None:
+    write_tree(tmp_path, {".env": "NAME=old\n"})
+
+    [change] = plan(tmp_path, [".env"], [f"NAME={value}"])
+
+    assert change.after == f"NAME={written}\n"
+
+
+@pytest.mark.parametrize(
+    "name", [".env", "app.env", ".env.local", ".env.preview", "deploy/prod.env", "X.YAML", "a.yml", "b.JSON"]
+)
+def test_file_types_are_known_by_name(name: str, tmp_path: Path) -> None:
+    kind = (
+        "json"
+        if name.lower().endswith(".json")
+        else "yaml"
+        if "y" in name.lower().rsplit(".", 1)[1]
+        else "env"
+    )
+    content = {"json": '{"DB_HOST": {"a": "old"}}', "yaml": "DB_HOST:\n  a: old\n", "env": "DB_HOST=old\n"}[
+        kind
+    ]
+    rule = {"json": "DB_HOST.a={port}", "yaml": "DB_HOST.a={port}", "env": "DB_HOST={port}"}[kind]
+    write_tree(tmp_path, {name: content})
+
+    [change] = plan(tmp_path, [name], [rule])
+
+    assert "5432" in change.after
+
+
+def test_one_rule_set_patches_yaml_json_and_dotenv_together(tmp_path: Path) -> None:
+    write_tree(
+        tmp_path,
+        {
+            "values.yaml": "database:\n  host: old\n",
+            "config.json": '{\n  "database": {\n    "host": "old"\n  }\n}\n',
+            ".env": "DATABASE_HOST=old\n",
+        },
+    )
+
+    changes = plan(
+        tmp_path,
+        ["values.yaml", "config.json", ".env"],
+        ["database.host={endpoint}", "DATABASE_HOST={endpoint}"],
+    )
+
+    assert [(c.relative, c.applied) for c in changes] == [
+        (".env", ["DATABASE_HOST={endpoint}"]),
+        ("config.json", ["database.host={endpoint}"]),
+        ("values.yaml", ["database.host={endpoint}"]),
+    ]
+    assert all(ENDPOINT in c.after and "old" not in c.after for c in changes)
+
+
+def test_a_value_equal_to_the_current_one_is_applied_but_changes_nothing(tmp_path: Path) -> None:
+    text = f"m:\n  host:    {ENDPOINT}   # odd spacing kept\n"
+    write_tree(tmp_path, {"a.yaml": text})
+
+    [change] = plan(tmp_path, ["a.yaml"], ["m.host={endpoint}"])
+
+    assert (change.after, change.applied) == (text, ["m.host={endpoint}"])
+    assert apply_patch([change]) == []
+
+
+def test_placeholders_and_literal_braces_render_in_values(tmp_path: Path) -> None:
+    write_tree(tmp_path, {"a.yaml": "m:\n  url: old\n"})
+
+    [change] = plan(tmp_path, ["a.yaml"], ["m.url=jdbc:{engine}://{endpoint}:{port}/{{db}}"])
+
+    assert change.after == f"m:\n  url: jdbc:aurora-postgresql://{ENDPOINT}:5432/{{db}}\n"
