@@ -8,10 +8,14 @@ import re
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from clone_action.aws.rds import RdsGateway
 
 ROOT = Path(__file__).resolve().parents[2]
 POLICY = ROOT / "examples" / "iam" / "clone-teardown-policy.json"
+PURGE_POLICY = ROOT / "examples" / "iam" / "purge-policy.json"
+POLICIES = sorted((ROOT / "examples" / "iam").glob("*.json"))
 SOURCE_ARN = "arn:aws:rds:eu-west-1:123456789012:cluster:shop-production"
 CHANGING = {
     "rds:DeleteDBCluster",
@@ -61,8 +65,19 @@ def test_the_policy_allows_every_documented_action() -> None:
     assert documented - allowed_actions() == set()
 
 
-def test_deletes_are_allowed_only_on_resources_tagged_as_this_repositorys_clones() -> None:
-    for statement in statements():
+def test_the_purge_policy_allows_listing_and_deleting() -> None:
+    allowed = {a for s in statements(PURGE_POLICY) if s["Effect"] == "Allow" for a in as_list(s["Action"])}
+    assert allowed == {
+        "rds:DescribeDBClusters",
+        "rds:DescribeDBInstances",
+        "rds:DeleteDBInstance",
+        "rds:DeleteDBCluster",
+    }
+
+
+@pytest.mark.parametrize("policy", POLICIES, ids=lambda p: p.name)
+def test_deletes_are_allowed_only_on_resources_tagged_as_this_repositorys_clones(policy: Path) -> None:
+    for statement in statements(policy):
         if statement["Effect"] != "Allow":
             continue
         if set(as_list(statement["Action"])) & {"rds:DeleteDBCluster", "rds:DeleteDBInstance"}:
@@ -73,8 +88,9 @@ def test_deletes_are_allowed_only_on_resources_tagged_as_this_repositorys_clones
             )
 
 
-def test_nothing_changing_is_allowed_on_every_resource() -> None:
-    for statement in statements():
+@pytest.mark.parametrize("policy", POLICIES, ids=lambda p: p.name)
+def test_nothing_changing_is_allowed_on_every_resource(policy: Path) -> None:
+    for statement in statements(policy):
         if statement["Effect"] == "Allow" and set(as_list(statement["Action"])) & CHANGING:
             assert "*" not in as_list(statement["Resource"]), statement["Sid"]
 
@@ -89,7 +105,8 @@ def test_creates_must_carry_the_managed_tag() -> None:
             assert statement["Condition"]["StringEquals"]["aws:RequestTag/aurora-clone/managed"] == "true"
 
 
-def test_the_source_is_denied_every_change() -> None:
-    denied = [s for s in statements() if s["Effect"] == "Deny" and SOURCE_ARN in as_list(s["Resource"])]
+@pytest.mark.parametrize("policy", POLICIES, ids=lambda p: p.name)
+def test_the_source_is_denied_every_change(policy: Path) -> None:
+    denied = [s for s in statements(policy) if s["Effect"] == "Deny" and SOURCE_ARN in as_list(s["Resource"])]
     assert denied
     assert {a for s in denied for a in as_list(s["Action"])} >= CHANGING
