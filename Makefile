@@ -21,7 +21,9 @@ lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/check-jsonschema --builtin-schema vendor.github-actions action.yml
-	$(BIN)/check-jsonschema --builtin-schema vendor.github-workflows examples/workflows/*.yml
+	$(BIN)/check-jsonschema --builtin-schema vendor.github-workflows examples/workflows/*.yml .github/workflows/*.yml
+	$(BIN)/python scripts/lint_workflows.py
+	$(BIN)/hadolint Dockerfile
 	@if [ -f $(CONTRACT_CHECK) ]; then $(BIN)/python $(CONTRACT_CHECK); \
 	else echo "contract: $(CONTRACT_CHECK) not found, skipped"; fi
 

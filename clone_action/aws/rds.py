@@ -78,7 +78,7 @@ CREDENTIALS_YAML = """permissions:
   contents: read
   pull-requests: write
 steps:
-  - uses: aws-actions/configure-aws-credentials@v4
+  - uses: aws-actions/configure-aws-credentials@v6
     with:
       role-to-assume: arn:aws:iam::123456789012:role/aurora-clone-action
       aws-region: eu-west-1
@@ -92,7 +92,7 @@ jobs:
     runs-on: ubuntu-latest
     permissions: {id-token: write, contents: read, pull-requests: read}
     steps:
-      - uses: aws-actions/configure-aws-credentials@v4
+      - uses: aws-actions/configure-aws-credentials@v6
         with: {role-to-assume: "arn:aws:iam::123456789012:role/aurora-clone-action", aws-region: eu-west-1}
       - uses: org/aurora-clone-action@v1
         with: {mode: purge}"""
@@ -106,7 +106,7 @@ def translate(exc: Exception, action: str, region: str, credentials_hint: str = 
             cause=credentials_hint
             or "No earlier step in this job configured AWS credentials, or it ran without an OIDC token.",
             fix=(
-                "Add a step `uses: aws-actions/configure-aws-credentials@v4` with `role-to-assume` "
+                "Add a step `uses: aws-actions/configure-aws-credentials@v6` with `role-to-assume` "
                 "before this one, and `permissions: id-token: write` in the job."
             ),
             snippet=CREDENTIALS_YAML,

@@ -50,7 +50,7 @@ def test_missing_credentials_show_the_workflow_yaml_to_add(action: Harness) -> N
 
     result = action.run()
 
-    assert "uses: aws-actions/configure-aws-credentials@v4" in result.summary
+    assert "uses: aws-actions/configure-aws-credentials@v6" in result.summary
     assert "id-token: write" in result.summary
 
 
