@@ -261,7 +261,8 @@ def _patch_manifests(
     wf.set_output("manifest-files", "\n".join(written))
     for change in changes:
         state = "patched" if change.relative in written else "already up to date"
-        wf.log(f"Manifest {change.relative}: {state} ({len(change.applied)} rules)")
+        count = len(change.applied)
+        wf.log(f"Manifest {change.relative}: {state} ({count} rule{'' if count == 1 else 's'} applied)")
     rows = "\n".join(
         f"| `{md_cell(c.relative)}` | {'patched' if c.relative in written else 'unchanged'} | "
         + "<br>".join(f"`{md_cell(rule)}`" for rule in c.applied)

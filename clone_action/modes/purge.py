@@ -160,6 +160,9 @@ def run(inputs: Inputs, ctx: RunContext, wf: Workflow, rds: RdsGateway, clock: C
         except ActionError as exc:
             failures.append(exc.message)
     wf.set_output("purged", json.dumps([c.cluster_id for c in deleting]))
+    verb = "Would delete" if inputs.dry_run else "Purged"
+    names = ", ".join(c.cluster_id for c in deleting) or "none"
+    wf.log(f"{verb} {len(deleting)} of {len(candidates)} clones: {names}")
     rows = "\n".join(
         f"| `{c.cluster_id}` | {md_cell(c.repository)} | {c.pr} | {c.age} | {md_cell(c.reason)} "
         f"| {md_cell(c.result)} |"
