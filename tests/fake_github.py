@@ -21,12 +21,14 @@ class FakeGitHub:
     fail_with: int | None = None  # answer every request with this status
     next_id: int = 1000
     url: str = ""
+    next_link: str = ""
 
     def comment_bodies(self, pr: int) -> list[str]:
         return [c["body"] for c in self.comments.get(pr, [])]
 
     def handle(self, method: str, path: str, query: dict[str, list[str]], body: Any) -> tuple[int, Any]:
         self.requests.append((method, path))
+        self.next_link = ""
         path = path.removeprefix("/api/v3")  # GitHub Enterprise Server's API prefix
         if self.fail_with:
             return self.fail_with, {"message": "Resource not accessible by integration"}
@@ -74,6 +76,8 @@ def serve(fake: FakeGitHub) -> tuple[ThreadingHTTPServer, threading.Thread]:
             self.send_response(status)
             self.send_header("Content-Type", "application/json")
             self.send_header("Content-Length", str(len(data)))
+            if fake.next_link:
+                self.send_header("Link", fake.next_link)
             self.end_headers()
             self.wfile.write(data)
 
