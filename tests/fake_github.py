@@ -57,7 +57,14 @@ class FakeGitHub:
         if re.fullmatch(r"/repos/[^/]+/[^/]+/pulls", path) and method == "GET":
             state = query.get("state", ["open"])[0]
             found = [{"number": n, "state": s} for n, s in sorted(self.pulls.items()) if state in ("all", s)]
-            return 200, found
+            # GitHub's paging: per_page (at most 100) and page, and a Link header to the next page.
+            per_page = min(int(query.get("per_page", ["30"])[0]), 100)
+            page = int(query.get("page", ["1"])[0])
+            if page * per_page < len(found):
+                self.next_link = (
+                    f'<{self.url}{path}?state={state}&per_page={per_page}&page={page + 1}>; rel="next"'
+                )
+            return 200, found[(page - 1) * per_page : page * per_page]
         return 404, {"message": f"Not Found: {method} {path}"}
 
 

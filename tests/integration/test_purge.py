@@ -175,3 +175,13 @@ def test_nothing_to_purge_is_a_notice(action: Harness, github: FakeGitHub) -> No
     assert result.code == 0, result.log
     assert result.outputs["purged"] == "[]"
     assert "Nothing to purge" in result.log
+
+
+def test_pr_states_take_one_github_request_per_100_open_prs(account: Harness, github: FakeGitHub) -> None:
+    github.pulls.update({n: "open" for n in range(100, 350)} | {1: "open", 2: "closed", 3: "open"})
+
+    result = account.run({"mode": "purge"}, event={}, event_name="workflow_dispatch")
+
+    assert result.code == 0, result.log
+    assert json.loads(result.outputs["purged"]) == ["prod-pr-1", "prod-pr-2"]
+    assert github.requests == [("GET", "/repos/acme/shop/pulls")] * 3  # 252 open PRs, 100 a page
