@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import traceback
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, TextIO
 
@@ -88,6 +87,8 @@ def main(
     except Exception as exc:  # the one broad except: anything unforeseen still gets a clear line
         wf.error(f"Unexpected error: {type(exc).__name__}: {exc}", title="aurora-clone: unexpected error")
         if env.get("RUNNER_DEBUG") == "1":
+            import traceback
+
             wf.log(traceback.format_exc())
         else:
             wf.log("Re-run the job with debug logging enabled (RUNNER_DEBUG=1) to see a traceback.")

@@ -7,7 +7,6 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
-from .. import manifest
 from ..aws import tags as tagkeys
 from ..config import Inputs
 from ..context import RunContext
@@ -17,6 +16,7 @@ from ..pr_comment import publish
 from ..workflow import Workflow, md_cell
 
 if TYPE_CHECKING:
+    from .. import manifest
     from ..aws.rds import RdsGateway, Resource
     from ..clock import Clock
 
@@ -48,8 +48,12 @@ def plan_clone(inputs: Inputs, ctx: RunContext, now: datetime) -> ClonePlan:
     pr, clone_id = resolve_clone_id(inputs, ctx, "clone")
     # The manifests are patched in memory with placeholder values now, so that a missing file,
     # a file that does not parse or a rule that resolves nowhere stops the run before the clone.
-    rules = manifest.parse_rules(inputs.manifest_set)
-    manifest.plan_patch(ctx.workspace, inputs.manifest, rules, manifest.placeholder_values())
+    rules: list[manifest.Rule] = []
+    if inputs.manifest or inputs.manifest_set:
+        from .. import manifest  # ruamel.yaml only when there is something to patch
+
+        rules = manifest.parse_rules(inputs.manifest_set)
+        manifest.plan_patch(ctx.workspace, inputs.manifest, rules, manifest.placeholder_values())
     expires_at = now + inputs.ttl
     return ClonePlan(
         rules=tuple(rules),
@@ -157,6 +161,8 @@ def run(
     if inputs.dry_run:
         _print_plan(inputs, wf, plan, source, existing, subnet_group, security_groups, parameter_group)
         if plan.rules:
+            from .. import manifest
+
             values = manifest_values(existing) if existing else manifest.placeholder_values()
             changes = manifest.plan_patch(ctx.workspace, inputs.manifest, plan.rules, values)
             known = "" if existing else " (placeholder values: the clone does not exist yet)"
@@ -256,6 +262,8 @@ def _patch_manifests(
     inputs: Inputs, ctx: RunContext, wf: Workflow, plan: ClonePlan, cluster: Resource
 ) -> None:
     """Write the clone's endpoint into the manifests: every file or none."""
+    from .. import manifest
+
     changes = manifest.plan_patch(ctx.workspace, inputs.manifest, plan.rules, manifest_values(cluster))
     written = manifest.apply_patch(changes)
     wf.set_output("manifest-files", "\n".join(written))
