@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 CONTRACT_CHECK := ../shared/tools/contract_check.py
 
-.PHONY: demo test lint typecheck unit venv clean
+.PHONY: demo test lint typecheck venv bench clean
 
 $(STAMP): requirements.txt requirements-dev.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -32,6 +32,12 @@ typecheck: $(STAMP)
 
 test: lint typecheck
 	$(BIN)/pytest
+
+# Benchmarks (not part of the tests). The aws CLI is the hand-made alternative they compare with.
+bench: $(STAMP)
+	$(BIN)/pip install --disable-pip-version-check -q awscli==1.46.3
+	$(BIN)/python bench/purge_bench.py
+	$(BIN)/python bench/compare.py
 
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache
