@@ -7,19 +7,20 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Iterable, Mapping
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 from botocore import xform_name
 from botocore.exceptions import BotoCoreError, ClientError, NoCredentialsError, NoRegionError
 
 from .. import __version__
-from ..clock import Clock, elapsed
+from ..clock import Budget, Clock
 from ..errors import AwsError, CloneStateError, WaitTimeout
 
 if TYPE_CHECKING:
     from mypy_boto3_rds import RDSClient
 
 Resource = dict[str, Any]
+T = TypeVar("T")
 
 IAM_DOC = "examples/iam/ in the action's repository has a policy with every action it needs"
 ACCESS_DENIED = {"AccessDenied", "AccessDeniedException", "UnauthorizedOperation", "NotAuthorized"}
@@ -293,53 +294,51 @@ class RdsGateway:
         instance_class: str,
         publicly_accessible: bool,
         tags: list[dict[str, str]],
-        deadline: float,
-        poll: float,
     ) -> Resource:
-        """Add the clone's DB instance, retrying while RDS says the cluster is not ready for it.
+        """Add the clone's DB instance; Busy while RDS says the cluster is not ready for it.
 
         IAM: rds:CreateDBInstance, rds:AddTagsToResource.
         """
-        cluster_id = cluster["DBClusterIdentifier"]
-        told = False
-        while True:
-            try:
-                response = self._call(
-                    "CreateDBInstance",
-                    passthrough={"InvalidDBClusterStateFault"},
-                    DBInstanceIdentifier=instance_id,
-                    DBClusterIdentifier=cluster_id,
-                    DBInstanceClass=instance_class,
-                    Engine=cluster["Engine"],
-                    PubliclyAccessible=publicly_accessible,
-                    Tags=tags,
-                )
-                return dict(response["DBInstance"])
-            except ClientError as exc:
-                if self.clock.monotonic() + poll > deadline:
-                    raise WaitTimeout(
-                        f"RDS did not accept the DB instance for '{cluster_id}' before timeout-minutes "
-                        f"ran out: {exc.response['Error'].get('Message', '')}",
-                        fix="Re-run the job: the clone is reused and its instance added. "
-                        "Raise timeout-minutes if this happens often.",
-                    ) from exc
-                if not told:
-                    self.log(
-                        f"RDS does not take the instance yet while '{cluster_id}' is being created; "
-                        f"trying again every {poll:g}s"
-                    )
-                    told = True
-                self.clock.sleep(poll)
+        try:
+            response = self._call(
+                "CreateDBInstance",
+                passthrough=BUSY_FAULTS,
+                DBInstanceIdentifier=instance_id,
+                DBClusterIdentifier=cluster["DBClusterIdentifier"],
+                DBInstanceClass=instance_class,
+                Engine=cluster["Engine"],
+                PubliclyAccessible=publicly_accessible,
+                Tags=tags,
+            )
+        except ClientError as exc:
+            raise Busy(exc.response["Error"].get("Message", "")) from exc
+        return dict(response["DBInstance"])
 
-    def wait_until_available(
-        self, cluster_id: str, *, started: float, deadline: float, poll: float, timeout_minutes: int
-    ) -> tuple[Resource, list[Resource]]:
+    def _poll(
+        self, look: Callable[[], tuple[str, bool]], budget: Budget, timeout: Callable[[str], WaitTimeout]
+    ) -> None:
+        """Call look() every poll-interval until it says done: one progress line per change of state."""
+        last = ""
+        while True:
+            line, done = look()
+            if line != last:
+                self.log(f"{budget.stamp()} {line}")
+                last = line
+            if done:
+                return
+            now = self.clock.monotonic()
+            if now >= budget.deadline:
+                raise timeout(line)
+            self.clock.sleep(min(budget.poll, budget.deadline - now))
+
+    def wait_until_available(self, cluster_id: str, budget: Budget) -> tuple[Resource, list[Resource]]:
         """Poll until the cluster and all its instances are available; fail fast on a terminal state.
 
         IAM: rds:DescribeDBClusters, rds:DescribeDBInstances.
         """
-        last: tuple[str, ...] = ()
-        while True:
+        seen: list[tuple[Resource, list[Resource]]] = []
+
+        def look() -> tuple[str, bool]:
             cluster = self.describe_cluster(cluster_id)
             if cluster is None:
                 raise CloneStateError(
@@ -347,14 +346,11 @@ class RdsGateway:
                     fix="Another run (a teardown or purge) may have deleted it; re-run to clone again.",
                 )
             instances = self.cluster_instances(cluster_id)
+            seen.append((cluster, instances))
             states = [("cluster", cluster_id, str(cluster.get("Status", "")))] + [
                 ("instance", str(i["DBInstanceIdentifier"]), str(i.get("DBInstanceStatus", "")))
                 for i in instances
             ]
-            line = "; ".join(f"{kind} {ident}: {status}" for kind, ident, status in states)
-            if (line,) != last:
-                self.log(f"[{elapsed(self.clock.monotonic() - started):>6}] {line}")
-                last = (line,)
             for kind, ident, status in states:
                 if is_terminal(status):
                     raise CloneStateError(
@@ -364,24 +360,22 @@ class RdsGateway:
                             "(remove the label, or mode: teardown) and label the PR again."
                         ),
                     )
-            if (
-                cluster.get("Status") == READY
-                and instances
-                and all(i.get("DBInstanceStatus") == READY for i in instances)
-            ):
-                return cluster, instances
-            now = self.clock.monotonic()
-            if now >= deadline:
-                raise WaitTimeout(
-                    f"The clone '{cluster_id}' was not available after timeout-minutes: "
-                    f"{timeout_minutes} ({line}).",
-                    fix=(
-                        "The clone is still being created and is kept: re-run the job to go on "
-                        "waiting (it is reused), or raise timeout-minutes. Large clusters can take "
-                        "20 minutes or more."
-                    ),
-                )
-            self.clock.sleep(min(poll, deadline - now))
+            ready = bool(instances) and all(status == READY for _, _, status in states)
+            return "; ".join(f"{kind} {ident}: {status}" for kind, ident, status in states), ready
+
+        def timeout(line: str) -> WaitTimeout:
+            return WaitTimeout(
+                f"The clone '{cluster_id}' was not available after timeout-minutes: {budget.timeout_minutes} "
+                f"({line}).",
+                fix=(
+                    "The clone is still being created and is kept: re-run the job to go on "
+                    "waiting (it is reused), or raise timeout-minutes. Large clusters can take "
+                    "20 minutes or more."
+                ),
+            )
+
+        self._poll(look, budget, timeout)
+        return seen[-1]
 
     def manage_master_password(self, cluster_id: str) -> None:
         """Give the clone its own master password, kept by RDS in Secrets Manager.
@@ -429,26 +423,28 @@ class RdsGateway:
                 raise Busy(exc.response["Error"].get("Message", "")) from exc
 
     def retry_while_busy(
-        self, attempt: Callable[[], None], *, what: str, deadline: float, poll: float
-    ) -> None:
-        """Run attempt() until RDS takes it, backing off from poll up to a minute between tries."""
-        delay = poll
+        self, attempt: Callable[[], T], *, what: str, budget: Budget, backoff: bool = True
+    ) -> T:
+        """attempt() until RDS takes it: every poll-interval, or backing off up to a minute."""
+        delay = budget.poll
         told = False
         while True:
             try:
-                attempt()
-                return
+                return attempt()
             except Busy as exc:
-                if self.clock.monotonic() + delay > deadline:
+                if self.clock.monotonic() + delay > budget.deadline:
                     raise WaitTimeout(
                         f"RDS kept refusing to {what} until timeout-minutes ran out: {exc}",
-                        fix="Re-run the job once the clone is available; teardown picks up where it stopped.",
+                        fix="Re-run the job: it picks up where this run stopped. Raise timeout-minutes "
+                        "if this happens often.",
                     ) from exc
                 if not told:
-                    self.log(f"RDS cannot {what} yet ({exc}); trying again with backoff")
+                    pace = "with backoff" if backoff else f"every {budget.poll:g}s"
+                    self.log(f"RDS cannot {what} yet ({exc}); trying again {pace}")
                     told = True
                 self.clock.sleep(delay)
-                delay = min(delay * 2, max(poll, 60))
+                if backoff:
+                    delay = min(delay * 2, max(budget.poll, 60))
 
     def describe_clusters(self, cluster_ids: list[str]) -> dict[str, Resource]:
         """The clusters that still exist among these, 100 ids a call. IAM: rds:DescribeDBClusters."""
@@ -468,32 +464,28 @@ class RdsGateway:
                     break
         return found
 
-    def wait_until_gone(
-        self, cluster_ids: list[str], *, started: float, deadline: float, poll: float, timeout_minutes: int
-    ) -> None:
+    def wait_until_gone(self, cluster_ids: list[str], budget: Budget) -> None:
         """Poll until none of the clusters exists any more, in one describe per 100 clusters.
 
         IAM: rds:DescribeDBClusters.
         """
         remaining = list(cluster_ids)
-        last = ""
-        while True:
+
+        def look() -> tuple[str, bool]:
+            nonlocal remaining
             existing = self.describe_clusters(remaining)
             line = "; ".join(
                 f"cluster {ident}: {existing[ident].get('Status') if ident in existing else 'deleted'}"
                 for ident in remaining
             )
             remaining = [ident for ident in remaining if ident in existing]
-            if line != last:
-                self.log(f"[{elapsed(self.clock.monotonic() - started):>6}] {line}")
-                last = line
-            if not remaining:
-                return
-            now = self.clock.monotonic()
-            if now >= deadline:
-                raise WaitTimeout(
-                    f"{', '.join(remaining)} still existed after timeout-minutes: "
-                    f"{timeout_minutes} ({line}).",
-                    fix="RDS goes on deleting it: re-run the job to confirm, or raise timeout-minutes.",
-                )
-            self.clock.sleep(min(poll, deadline - now))
+            return line, not remaining
+
+        def timeout(line: str) -> WaitTimeout:
+            return WaitTimeout(
+                f"{', '.join(remaining)} still existed after timeout-minutes: "
+                f"{budget.timeout_minutes} ({line}).",
+                fix="RDS goes on deleting it: re-run the job to confirm, or raise timeout-minutes.",
+            )
+
+        self._poll(look, budget, timeout)

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from functools import partial
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
 from ..aws import tags as tagkeys
+from ..clock import Budget
 from ..config import Inputs
 from ..context import RunContext
 from ..errors import CloneStateError, InputError, SafetyError
@@ -138,8 +140,7 @@ def run(
     plan: ClonePlan,
 ) -> None:
     """Execute the plan: reuse or create the clone, add its instance, wait, report."""
-    started = clock.monotonic()
-    deadline = started + inputs.timeout_minutes * 60
+    budget = Budget.start(clock, poll=inputs.poll_interval, timeout_minutes=inputs.timeout_minutes)
     source = rds.describe_cluster(plan.source)
     if source is None:
         raise CloneStateError(
@@ -204,14 +205,18 @@ def run(
     if not cluster.get("DBClusterMembers"):
         if not created:
             wf.log("The clone has no DB instance (an earlier run stopped early): adding it now")
-        rds.create_instance(
-            cluster=cluster,
-            instance_id=plan.instance_id,
-            instance_class=inputs.instance_class,
-            publicly_accessible=inputs.publicly_accessible,
-            tags=plan.tags,
-            deadline=deadline,
-            poll=inputs.poll_interval,
+        rds.retry_while_busy(
+            partial(
+                rds.create_instance,
+                cluster=cluster,
+                instance_id=plan.instance_id,
+                instance_class=inputs.instance_class,
+                publicly_accessible=inputs.publicly_accessible,
+                tags=plan.tags,
+            ),
+            what=f"add the instance to '{plan.clone_id}'",
+            budget=budget,
+            backoff=False,
         )
         wf.log(f"Added the DB instance '{plan.instance_id}' ({inputs.instance_class})")
 
@@ -220,16 +225,10 @@ def run(
             f"Waiting for the clone (at most {inputs.timeout_minutes} min, "
             f"checking every {inputs.poll_interval}s)"
         )
-        cluster, _ = rds.wait_until_available(
-            plan.clone_id,
-            started=started,
-            deadline=deadline,
-            poll=inputs.poll_interval,
-            timeout_minutes=inputs.timeout_minutes,
-        )
+        cluster, _ = rds.wait_until_available(plan.clone_id, budget)
     secret_arn = own_secret(cluster, source)
     if inputs.manage_master_password and inputs.wait and not secret_arn:
-        cluster, secret_arn = _give_own_password(rds, wf, plan, inputs, started, deadline)
+        cluster, secret_arn = _give_own_password(rds, wf, plan, budget)
     rows = _report(wf, rds.region, plan, cluster, created, secret_arn)
     if plan.rules:
         _patch_manifests(inputs, ctx, wf, plan, cluster)
@@ -300,7 +299,7 @@ def own_secret(cluster: Resource, source: Resource) -> str:
 
 
 def _give_own_password(
-    rds: RdsGateway, wf: Workflow, plan: ClonePlan, inputs: Inputs, started: float, deadline: float
+    rds: RdsGateway, wf: Workflow, plan: ClonePlan, budget: Budget
 ) -> tuple[Resource, str]:
     """ModifyDBCluster(ManageMasterUserPassword) on the clone, checked as ours just before."""
     fresh = rds.describe_cluster(plan.clone_id)
@@ -313,13 +312,7 @@ def _give_own_password(
         raise SafetyError(f"Refused to change the master password of '{plan.clone_id}': {problem}.")
     wf.log(f"Giving '{plan.clone_id}' its own master password (kept by RDS in Secrets Manager)")
     rds.manage_master_password(plan.clone_id)
-    cluster, _ = rds.wait_until_available(
-        plan.clone_id,
-        started=started,
-        deadline=deadline,
-        poll=inputs.poll_interval,
-        timeout_minutes=inputs.timeout_minutes,
-    )
+    cluster, _ = rds.wait_until_available(plan.clone_id, budget)
     return cluster, str((cluster.get("MasterUserSecret") or {}).get("SecretArn") or "")
 
 

@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
 from ..aws import tags as tagkeys
+from ..clock import Budget
 from ..config import Inputs
 from ..context import RunContext
 from ..errors import ActionError, InputError
@@ -101,8 +102,7 @@ def find_candidates(
 
 def run(inputs: Inputs, ctx: RunContext, wf: Workflow, rds: RdsGateway, clock: Clock) -> None:
     """Start every deletion first, then wait for them together; one failure does not stop the rest."""
-    started = clock.monotonic()
-    deadline = started + inputs.timeout_minutes * 60
+    budget = Budget.start(clock, poll=inputs.poll_interval, timeout_minutes=inputs.timeout_minutes)
     scope = ctx.repository if inputs.purge_scope == "repository" else "every repository"
     wf.log(f"Looking for clones of {scope} in {rds.region} that are expired or whose PR is closed")
     candidates = find_candidates(rds.list_clusters(), inputs, ctx, wf, clock.now())
@@ -131,8 +131,7 @@ def run(inputs: Inputs, ctx: RunContext, wf: Workflow, rds: RdsGateway, clock: C
                 rds,
                 candidate.cluster_id,
                 owner,
-                deadline=deadline,
-                poll=inputs.poll_interval,
+                budget=budget,
                 dry_run=inputs.dry_run,
                 described=candidate.cluster,
             )
@@ -148,13 +147,7 @@ def run(inputs: Inputs, ctx: RunContext, wf: Workflow, rds: RdsGateway, clock: C
         )
     if deleting and inputs.wait and not inputs.dry_run:
         try:
-            rds.wait_until_gone(
-                [c.cluster_id for c in deleting],
-                started=started,
-                deadline=deadline,
-                poll=inputs.poll_interval,
-                timeout_minutes=inputs.timeout_minutes,
-            )
+            rds.wait_until_gone([c.cluster_id for c in deleting], budget)
             for candidate in deleting:
                 candidate.result = "deleted"
         except ActionError as exc:

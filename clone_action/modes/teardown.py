@@ -8,7 +8,7 @@ from functools import partial
 from typing import TYPE_CHECKING
 
 from ..aws import tags as tagkeys
-from ..clock import elapsed
+from ..clock import Budget, elapsed
 from ..config import Inputs
 from ..context import RunContext
 from ..errors import SafetyError
@@ -76,8 +76,7 @@ def start_deletion(
     clone_id: str,
     owner: Owner,
     *,
-    deadline: float,
-    poll: float,
+    budget: Budget,
     dry_run: bool = False,
     described: Resource | None = None,
 ) -> Deletion:
@@ -121,14 +120,12 @@ def start_deletion(
         rds.retry_while_busy(
             guarded(partial(rds.describe_instance, ident), partial(rds.delete_instance, ident)),
             what=f"delete the instance '{ident}'",
-            deadline=deadline,
-            poll=poll,
+            budget=budget,
         )
     rds.retry_while_busy(
         guarded(partial(rds.describe_cluster, clone_id), partial(rds.delete_cluster, clone_id)),
         what=f"delete the cluster '{clone_id}'",
-        deadline=deadline,
-        poll=poll,
+        budget=budget,
     )
     result.started = True
     return result
@@ -138,12 +135,9 @@ def run(
     inputs: Inputs, ctx: RunContext, wf: Workflow, rds: RdsGateway, clock: Clock, plan: TeardownPlan
 ) -> None:
     """Delete the PR's clone and wait until it is gone; a clone that is not there is a no-op."""
-    started = clock.monotonic()
-    deadline = started + inputs.timeout_minutes * 60
+    budget = Budget.start(clock, poll=inputs.poll_interval, timeout_minutes=inputs.timeout_minutes)
     clone_id = plan.clone_id
-    deletion = start_deletion(
-        rds, clone_id, plan.owner, deadline=deadline, poll=inputs.poll_interval, dry_run=inputs.dry_run
-    )
+    deletion = start_deletion(rds, clone_id, plan.owner, budget=budget, dry_run=inputs.dry_run)
     wf.set_output("action", "teardown")
     wf.set_output("cluster-id", clone_id)
     if not deletion.found:
@@ -178,15 +172,9 @@ def run(
     else:
         wf.notice(f"The clone '{clone_id}' is already being deleted.", title="aurora-clone: already deleting")
     if inputs.wait:
-        rds.wait_until_gone(
-            [clone_id],
-            started=started,
-            deadline=deadline,
-            poll=inputs.poll_interval,
-            timeout_minutes=inputs.timeout_minutes,
-        )
+        rds.wait_until_gone([clone_id], budget)
         status = "deleted"
-        wf.log(f"Clone '{clone_id}' deleted after {elapsed(clock.monotonic() - started)}")
+        wf.log(f"Clone '{clone_id}' deleted after {elapsed(clock.monotonic() - budget.started)}")
     else:
         after = rds.describe_cluster(clone_id)
         status = "deleted" if after is None else str(after.get("Status", "deleting"))

@@ -193,8 +193,8 @@ def test_the_instance_is_retried_while_the_cluster_is_still_creating(action: Har
     assert len(action.calls.of("CreateDBInstance")) == 3
     assert result.clock.sleeps[:2] == [10, 10]
     assert (
-        "RDS does not take the instance yet while 'prod-pr-7' is being created; trying again every 10s"
-        in (result.log)
+        "RDS cannot add the instance to 'prod-pr-7' yet (DBCluster prod-pr-7 is in creating state); "
+        "trying again every 10s" in result.log
     )
     assert len(action.instances(CLONE)) == 1
 

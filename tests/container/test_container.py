@@ -1,0 +1,147 @@
+"""The image built from our Dockerfile, run exactly as the GitHub runner runs a container action.
+
+scripts/container.py builds the image (debootstrap base + buildah, no Docker engine) and runs
+it with podman: --workdir /github/workspace, the /github/* mounts, `-e NAME` for every variable.
+AWS is a moto server on 127.0.0.1 (the container shares the host network); GitHub's API is a
+closed local port, so the PR comment fails with a warning and nothing leaves the machine.
+
+Needs root and the Debian packages podman, buildah, runc and debootstrap; skipped without them.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import boto3
+import pytest
+from moto.server import ThreadedMotoServer
+
+from scripts import container
+from scripts.fake_aws import make_source
+from tests.e2e.conftest import REGION, action_defaults, input_var, pr_event
+from tests.helpers import REPOSITORY, parse_output_file
+
+if missing := container.missing_tools():
+    pytest.skip(
+        f"container test needs {', '.join(container.TOOLS)}; missing: {', '.join(missing)} "
+        f"(apt-get install -y {' '.join(container.TOOLS)})",
+        allow_module_level=True,
+    )
+if os.geteuid() != 0:
+    pytest.skip(
+        "container test needs root (rootful podman and buildah, debootstrap)", allow_module_level=True
+    )
+
+CLONE = "prod-pr-7"
+MAX_IMAGE_BYTES = 200 * 1000 * 1000
+# Nothing listens on port 9 of the loopback: the PR comment fails at once, offline.
+CLOSED_GITHUB_API = "http://127.0.0.1:9"
+
+
+@dataclass
+class Run:
+    code: int
+    log: str
+    outputs: dict[str, str]
+    summary: str
+
+
+@pytest.fixture(scope="module")
+def image() -> container.Built:
+    """The image, built once per module (each build step is cached under build/container/)."""
+    return container.build()
+
+
+@pytest.fixture(scope="module")
+def moto_url() -> Iterator[str]:
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+    server.start()
+    host, port = server.get_host_and_port()
+    try:
+        yield f"http://{host}:{port}"
+    finally:
+        server.stop()
+
+
+@pytest.fixture(scope="module")
+def rds(moto_url: str) -> Any:
+    """The server's RDS with the source cluster 'prod' (its instance, tags, network)."""
+    creds = {
+        "region_name": REGION,
+        "endpoint_url": moto_url,
+        "aws_access_key_id": "testing",
+        "aws_secret_access_key": "testing",
+    }
+    client = boto3.client("rds", **creds)
+    make_source(client, boto3.client("ec2", **creds))
+    return client
+
+
+def cluster_ids(rds: Any) -> list[str]:
+    return sorted(c["DBClusterIdentifier"] for c in rds.describe_db_clusters()["DBClusters"])
+
+
+def run_image(
+    tmp_path: Path, moto_url: str, event: Mapping[str, Any], inputs: Mapping[str, str] | None = None
+) -> Run:
+    """One workflow step: the runner's directories, event, variables, then `podman run`."""
+    job = container.Job(tmp_path / "job")
+    job.write_event(event)
+    merged = {**action_defaults(), "source-cluster": "prod", "poll-interval": "1", **(inputs or {})}
+    env = {
+        **job.env("pull_request"),
+        "GITHUB_REPOSITORY": REPOSITORY,
+        "GITHUB_REPOSITORY_OWNER": REPOSITORY.split("/")[0],
+        "GITHUB_RUN_ID": "4242",
+        "GITHUB_SERVER_URL": "https://github.com",
+        "GITHUB_API_URL": CLOSED_GITHUB_API,
+        "AWS_ACCESS_KEY_ID": "testing",
+        "AWS_SECRET_ACCESS_KEY": "testing",
+        "AWS_REGION": REGION,
+        "AWS_DEFAULT_REGION": REGION,
+        "AWS_ENDPOINT_URL": moto_url,
+        **{input_var(name): value for name, value in merged.items()},
+    }
+    assert "INPUT_SOURCE-CLUSTER" in env
+    proc = container.run_container(job, env, timeout=300)
+    return Run(proc.returncode, proc.stdout + proc.stderr, parse_output_file(job.output), job.summary)
+
+
+def ok(run: Run) -> None:
+    assert run.code == 0, run.log
+    assert "Traceback" not in run.log, run.log
+    assert "::error" not in run.log, run.log
+    for line in run.log.splitlines():
+        if line.startswith("::warning"):
+            assert "PR comment not updated" in line, line
+
+
+def test_image_is_small_and_its_size_is_recorded(image: container.Built) -> None:
+    assert container.SIZE_FILE.read_text().strip() == str(image.size)
+    assert image.size < MAX_IMAGE_BYTES, f"image is {image.size / 1e6:.1f} MB"
+
+
+def test_labeled_pr_gets_a_clone_and_closing_it_tears_the_clone_down(
+    image: container.Built, moto_url: str, rds: Any, tmp_path: Path
+) -> None:
+    clone = run_image(tmp_path / "clone", moto_url, pr_event("labeled", label="clone-db"))
+    ok(clone)
+    out = clone.outputs
+    assert (out["action"], out["cluster-id"], out["status"]) == ("clone", CLONE, "available")
+    assert cluster_ids(rds) == sorted(["prod", CLONE])
+    (created,) = rds.describe_db_clusters(DBClusterIdentifier=CLONE)["DBClusters"]
+    assert out["endpoint"] == created["Endpoint"] and out["endpoint"]
+    assert f"### Aurora clone ready: `{CLONE}`\n\n| | |\n|---|---|\n" in clone.summary
+    assert f"| Endpoint | `{out['endpoint']}` |" in clone.summary
+
+    teardown = run_image(tmp_path / "teardown", moto_url, pr_event("closed"))
+    ok(teardown)
+    out = teardown.outputs
+    assert (out["action"], out["cluster-id"], out["status"]) == ("teardown", CLONE, "deleted")
+    assert cluster_ids(rds) == ["prod"]
+    assert f"### Aurora clone deleted: `{CLONE}`\n\n| | |\n|---|---|\n" in teardown.summary
+    assert "| Status | deleted |" in teardown.summary
