@@ -138,26 +138,10 @@ class Runner:
 
 
 def pr_event(action: str, label: str = "") -> dict[str, Any]:
-    """A pull_request payload as GitHub sends it (the parts the action reads)."""
-    branch = "feature/checkout"
-    event: dict[str, Any] = {
-        "action": action,
-        "number": PR,
-        "pull_request": {
-            "number": PR,
-            "state": "closed" if action == "closed" else "open",
-            "title": "Add the checkout page",
-            "labels": [{"name": LABEL}],
-            "head": {"ref": branch, "label": f"acme:{branch}", "repo": {"full_name": REPOSITORY}},
-            "base": {"ref": "main", "repo": {"full_name": REPOSITORY}},
-            "user": {"login": "octocat"},
-        },
-        "repository": {"full_name": REPOSITORY},
-        "sender": {"login": "octocat"},
-    }
-    if label:
-        event["label"] = {"name": label}
-    return event
+    """A pull_request payload as GitHub sends it (the tests' own builder)."""
+    from tests.helpers import pr_event as build
+
+    return build(action, number=PR, labels=(LABEL,), label=label)
 
 
 # --- statistics and the AWS CLI -----------------------------------------------------------------

@@ -31,6 +31,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from scripts.fake_aws import make_source  # noqa: E402
+from tests import helpers  # noqa: E402
 from tests.fake_github import FakeGitHub, serve  # noqa: E402
 from tests.helpers import parse_output_file  # noqa: E402
 
@@ -64,22 +65,7 @@ def example_inputs(workflow: str) -> dict[str, str]:
 
 
 def pr_event(action: str, label: str = "") -> dict[str, Any]:
-    event: dict[str, Any] = {
-        "action": action,
-        "number": PR,
-        "pull_request": {
-            "number": PR,
-            "state": "closed" if action == "closed" else "open",
-            "title": "Checkout: pay with saved cards",
-            "labels": [{"name": "clone-db"}],
-            "head": {"ref": "feature/saved-cards", "repo": {"full_name": REPOSITORY}},
-            "base": {"ref": "main", "repo": {"full_name": REPOSITORY}},
-        },
-        "repository": {"full_name": REPOSITORY},
-    }
-    if label:
-        event["label"] = {"name": label}
-    return event
+    return helpers.pr_event(action, number=PR, label=label, title="Checkout: pay with saved cards")
 
 
 class Runner:

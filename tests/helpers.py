@@ -59,21 +59,28 @@ def parse_output_file(text: str) -> dict[str, str]:
 
 
 def pr_event(
-    action: str, number: int = 7, labels: tuple[str, ...] = ("clone-db",), label: str = ""
+    action: str,
+    number: int = 7,
+    labels: tuple[str, ...] = ("clone-db",),
+    label: str = "",
+    title: str = "Add the checkout page",
+    branch: str = "feature/checkout",
 ) -> dict[str, Any]:
-    """A pull_request event payload as GitHub sends it (the parts the action reads)."""
+    """A pull_request event payload as GitHub sends it (the parts that matter here)."""
     event: dict[str, Any] = {
         "action": action,
         "number": number,
         "pull_request": {
             "number": number,
             "state": "closed" if action == "closed" else "open",
-            "title": "Add the checkout page",
+            "title": title,
             "labels": [{"name": name} for name in labels],
-            "head": {"ref": "feature/checkout", "repo": {"full_name": REPOSITORY}},
+            "head": {"ref": branch, "label": f"acme:{branch}", "repo": {"full_name": REPOSITORY}},
             "base": {"ref": "main", "repo": {"full_name": REPOSITORY}},
+            "user": {"login": "octocat"},
         },
         "repository": {"full_name": REPOSITORY},
+        "sender": {"login": "octocat"},
     }
     if label:
         event["label"] = {"name": label}

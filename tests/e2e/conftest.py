@@ -26,7 +26,9 @@ from ruamel.yaml import YAML
 
 from tests.conftest import make_source
 from tests.fake_github import FakeGitHub, serve
-from tests.helpers import REPOSITORY, parse_output_file
+from tests.helpers import REPOSITORY, parse_output_file, pr_event
+
+__all__ = ["pr_event"]  # re-exported for the e2e tests
 
 ROOT = Path(__file__).resolve().parents[2]
 REGION = "eu-west-1"
@@ -128,35 +130,6 @@ def aws(moto_url: str) -> Aws:
     rds = boto3.client("rds", **creds)
     ec2 = boto3.client("ec2", **creds)
     return Aws(url=moto_url, rds=rds, ec2=ec2, source=make_source(rds, ec2))
-
-
-def pr_event(
-    action: str,
-    number: int = 7,
-    labels: tuple[str, ...] = ("clone-db",),
-    label: str = "",
-    title: str = "Add the checkout page",
-    branch: str = "feature/checkout",
-) -> dict[str, Any]:
-    """A pull_request event payload as GitHub sends it (the parts that matter here)."""
-    event: dict[str, Any] = {
-        "action": action,
-        "number": number,
-        "pull_request": {
-            "number": number,
-            "state": "closed" if action == "closed" else "open",
-            "title": title,
-            "labels": [{"name": name} for name in labels],
-            "head": {"ref": branch, "label": f"acme:{branch}", "repo": {"full_name": REPOSITORY}},
-            "base": {"ref": "main", "repo": {"full_name": REPOSITORY}},
-            "user": {"login": "octocat"},
-        },
-        "repository": {"full_name": REPOSITORY},
-        "sender": {"login": "octocat"},
-    }
-    if label:
-        event["label"] = {"name": label}
-    return event
 
 
 RunAction = Callable[..., Run]
