@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 
 from scripts.fake_aws import make_source
+from tests.fake_github import FakeGitHub, serve
 
 __all__ = ["REGION", "make_source"]
 
@@ -38,3 +39,22 @@ def aws() -> Iterator[dict[str, Any]]:
         ec2 = boto3.client("ec2", region_name=REGION)
         source = make_source(rds, ec2, region=REGION)
         yield {"rds": rds, "ec2": ec2, **source}
+
+
+@pytest.fixture(scope="session")
+def github_server() -> Iterator[FakeGitHub]:
+    """A fake of GitHub's REST API on 127.0.0.1 for the whole session."""
+    fake = FakeGitHub()
+    server, _ = serve(fake)
+    yield fake
+    server.shutdown()
+
+
+@pytest.fixture
+def github(github_server: FakeGitHub) -> FakeGitHub:
+    """The fake GitHub API, emptied for each test."""
+    github_server.comments.clear()
+    github_server.pulls.clear()
+    github_server.requests.clear()
+    github_server.fail_with = None
+    return github_server

@@ -25,7 +25,7 @@ from moto.server import ThreadedMotoServer
 from ruamel.yaml import YAML
 
 from tests.conftest import make_source
-from tests.fake_github import FakeGitHub, serve
+from tests.fake_github import FakeGitHub
 from tests.helpers import REPOSITORY, parse_output_file, pr_event
 
 __all__ = ["pr_event"]  # re-exported for the e2e tests
@@ -133,23 +133,6 @@ def aws(moto_url: str) -> Aws:
 
 
 RunAction = Callable[..., Run]
-
-
-@pytest.fixture(scope="module")
-def github_server() -> Iterator[FakeGitHub]:
-    fake = FakeGitHub()
-    server, _ = serve(fake)
-    yield fake
-    server.shutdown()
-
-
-@pytest.fixture
-def github(github_server: FakeGitHub) -> FakeGitHub:
-    """The fake GitHub REST API the PR comment goes to, emptied for each test."""
-    github_server.comments.clear()
-    github_server.requests.clear()
-    github_server.fail_with = None
-    return github_server
 
 
 @pytest.fixture

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 from botocore.awsrequest import AWSResponse
 
-from tests.fake_github import FakeGitHub, serve
+from tests.fake_github import FakeGitHub
 from tests.helpers import FakeClock, Result, pr_event, run_main, runner_env
 
 
@@ -111,24 +111,6 @@ class Harness:
     def instances(self, cluster_id: str) -> list[dict[str, Any]]:
         found = self.aws["rds"].describe_db_instances()["DBInstances"]
         return [i for i in found if i.get("DBClusterIdentifier") == cluster_id]
-
-
-@pytest.fixture(scope="session")
-def github_server() -> Iterator[FakeGitHub]:
-    fake = FakeGitHub()
-    server, _ = serve(fake)
-    yield fake
-    server.shutdown()
-
-
-@pytest.fixture
-def github(github_server: FakeGitHub) -> FakeGitHub:
-    """The fake GitHub API, emptied for each test."""
-    github_server.comments.clear()
-    github_server.pulls.clear()
-    github_server.requests.clear()
-    github_server.fail_with = None
-    return github_server
 
 
 @pytest.fixture
