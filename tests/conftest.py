@@ -58,3 +58,17 @@ def github(github_server: FakeGitHub) -> FakeGitHub:
     github_server.requests.clear()
     github_server.fail_with = None
     return github_server
+
+
+@pytest.fixture(scope="module")
+def moto_url() -> Iterator[str]:
+    """A moto server on a free port of 127.0.0.1, for the tests that reach AWS over HTTP."""
+    from moto.server import ThreadedMotoServer
+
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+    server.start()
+    host, port = server.get_host_and_port()
+    try:
+        yield f"http://{host}:{port}"
+    finally:
+        server.stop()

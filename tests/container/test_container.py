@@ -11,14 +11,14 @@ Needs root and the Debian packages podman, buildah, runc and debootstrap; skippe
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import boto3
 import pytest
-from moto.server import ThreadedMotoServer
+import requests
 
 from scripts import container
 from scripts.fake_aws import make_source
@@ -57,19 +57,10 @@ def image() -> container.Built:
 
 
 @pytest.fixture(scope="module")
-def moto_url() -> Iterator[str]:
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
-    server.start()
-    host, port = server.get_host_and_port()
-    try:
-        yield f"http://{host}:{port}"
-    finally:
-        server.stop()
-
-
-@pytest.fixture(scope="module")
 def rds(moto_url: str) -> Any:
     """The server's RDS with the source cluster 'prod' (its instance, tags, network)."""
+    # moto's state lives in this process, shared by every server: start from nothing.
+    requests.post(f"{moto_url}/moto-api/reset", timeout=10).raise_for_status()
     creds = {
         "region_name": REGION,
         "endpoint_url": moto_url,
