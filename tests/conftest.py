@@ -72,3 +72,18 @@ def moto_url() -> Iterator[str]:
         yield f"http://{host}:{port}"
     finally:
         server.stop()
+
+
+def server_clients(url: str) -> tuple[Any, Any]:
+    """RDS and EC2 clients of a moto server, its state reset first (moto's state is per process)."""
+    import boto3
+    import requests
+
+    requests.post(f"{url}/moto-api/reset", timeout=10).raise_for_status()
+    creds = {
+        "region_name": REGION,
+        "endpoint_url": url,
+        "aws_access_key_id": "testing",
+        "aws_secret_access_key": "testing",
+    }
+    return boto3.client("rds", **creds), boto3.client("ec2", **creds)

@@ -16,12 +16,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import boto3
 import pytest
-import requests
 
 from scripts import container
 from scripts.fake_aws import make_source
+from tests.conftest import server_clients
 from tests.e2e.conftest import REGION, action_defaults, input_var, pr_event
 from tests.helpers import REPOSITORY, parse_output_file
 
@@ -59,16 +58,8 @@ def image() -> container.Built:
 @pytest.fixture(scope="module")
 def rds(moto_url: str) -> Any:
     """The server's RDS with the source cluster 'prod' (its instance, tags, network)."""
-    # moto's state lives in this process, shared by every server: start from nothing.
-    requests.post(f"{moto_url}/moto-api/reset", timeout=10).raise_for_status()
-    creds = {
-        "region_name": REGION,
-        "endpoint_url": moto_url,
-        "aws_access_key_id": "testing",
-        "aws_secret_access_key": "testing",
-    }
-    client = boto3.client("rds", **creds)
-    make_source(client, boto3.client("ec2", **creds))
+    client, ec2 = server_clients(moto_url)
+    make_source(client, ec2)
     return client
 
 

@@ -18,12 +18,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import boto3
 import pytest
-import requests
 from ruamel.yaml import YAML
 
-from tests.conftest import make_source
+from tests.conftest import make_source, server_clients
 from tests.fake_github import FakeGitHub
 from tests.helpers import REPOSITORY, parse_output_file, pr_event
 
@@ -107,15 +105,7 @@ class Aws:
 @pytest.fixture
 def aws(moto_url: str) -> Aws:
     """A fresh server state with the source cluster 'prod' (and its instance, tags, groups)."""
-    requests.post(f"{moto_url}/moto-api/reset", timeout=10).raise_for_status()
-    creds = {
-        "region_name": REGION,
-        "endpoint_url": moto_url,
-        "aws_access_key_id": "testing",
-        "aws_secret_access_key": "testing",
-    }
-    rds = boto3.client("rds", **creds)
-    ec2 = boto3.client("ec2", **creds)
+    rds, ec2 = server_clients(moto_url)
     return Aws(url=moto_url, rds=rds, ec2=ec2, source=make_source(rds, ec2))
 
 

@@ -185,9 +185,8 @@ def test_a_partial_clone_without_an_instance_is_deleted(action: Harness) -> None
     assert action.cluster(CLONE) is None
 
 
-def test_waiting_for_the_deletion_shows_progress_and_times_out(action: Harness) -> None:
-    action.run()
-    # RDS takes the delete and keeps the cluster 'deleting' (moto would remove it at once).
+def keep_deleting(action: Harness) -> None:
+    """RDS takes the delete and keeps the cluster 'deleting' (moto would remove it at once)."""
     action.on(
         "before-call.rds.DeleteDBCluster",
         lambda **_: (
@@ -196,6 +195,11 @@ def test_waiting_for_the_deletion_shows_progress_and_times_out(action: Harness) 
         ),
     )
     action.on("after-call.rds.DescribeDBClusters", statuses(CLONE, ["available", "available", "deleting"]))
+
+
+def test_waiting_for_the_deletion_shows_progress_and_times_out(action: Harness) -> None:
+    action.run()
+    keep_deleting(action)
 
     result = action.run(event=CLOSED, inputs={"timeout-minutes": "1", "poll-interval": "30"})
 
@@ -208,14 +212,7 @@ def test_waiting_for_the_deletion_shows_progress_and_times_out(action: Harness) 
 
 def test_wait_false_returns_once_the_deletion_started(action: Harness) -> None:
     action.run()
-    action.on(
-        "before-call.rds.DeleteDBCluster",
-        lambda **_: (
-            AWSResponse("https://rds", 200, {}, None),
-            {"DBCluster": {"DBClusterIdentifier": CLONE}},
-        ),
-    )
-    action.on("after-call.rds.DescribeDBClusters", statuses(CLONE, ["available", "available", "deleting"]))
+    keep_deleting(action)
 
     result = action.run(event=CLOSED, inputs={"wait": "false"})
 
