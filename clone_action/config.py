@@ -8,6 +8,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import timedelta
 
+from .aws.tags import MAX_TAGS, OWN_KEYS, tag_problem
 from .errors import InputError
 
 MODES = ("auto", "clone", "teardown", "purge")
@@ -15,7 +16,6 @@ PURGE_SCOPES = ("repository", "all")
 CLONE_ID_FIELDS = ("source", "pr", "repo", "owner")
 MANIFEST_FIELDS = ("endpoint", "reader_endpoint", "port", "cluster_id", "engine", "database_url")
 DEFAULT_CLONE_ID = "{source}-pr-{pr}"
-RESERVED_TAG_PREFIXES = ("aurora-clone/", "aws:")
 
 # Defaults as in action.yml: the runner merges them in, but a local run has none.
 DEFAULTS: dict[str, str] = {
@@ -176,7 +176,16 @@ def parse_inputs(env: Mapping[str, str]) -> Inputs:
     mode = r.choice("mode", MODES)
 
     source = r.text("source-cluster")
-    if source and not is_identifier(source):
+    if source.lower().startswith("arn:"):
+        r.problem(
+            "source-cluster",
+            source,
+            "a cluster ARN (a source shared from another account through AWS RAM) is not supported: a "
+            "cross-account clone needs a subnet group, security groups and a KMS key of this account, "
+            "which the action does not set up; give the identifier of a cluster in this account and "
+            "region",
+        )
+    elif source and not is_identifier(source):
         r.problem("source-cluster", source, "expected a DB cluster identifier: " + IDENTIFIER_RULE)
     if mode == "clone" and not source:
         r.problems.append("source-cluster: required when mode is clone; give the cluster to clone")
@@ -230,6 +239,13 @@ def parse_inputs(env: Mapping[str, str]) -> Inputs:
                 "security-group-ids", group, "expected VPC security group ids like sg-0123456789abcdef0"
             )
 
+    if subnet_group and not security_groups:
+        r.problems.append(
+            f"security-group-ids: required with db-subnet-group ({subnet_group!r}): the source's "
+            "security groups belong to the source's VPC and RDS rejects them in another VPC; give "
+            "security groups of the subnet group's VPC"
+        )
+
     parameter_group = r.text("db-cluster-parameter-group")
     if parameter_group and not _GROUP_NAME.match(parameter_group):
         r.problem("db-cluster-parameter-group", parameter_group, "expected a DB cluster parameter group name")
@@ -240,14 +256,18 @@ def parse_inputs(env: Mapping[str, str]) -> Inputs:
     for line in r.lines("tags"):
         key, sep, value = line.partition("=")
         key, value = key.strip(), value.strip()
-        if not sep or not key:
-            r.problem("tags", line, "expected one key=value a line")
-        elif key.lower().startswith(RESERVED_TAG_PREFIXES):
-            r.problem("tags", line, "keys starting with aurora-clone/ or aws: are reserved")
-        elif len(key) > 128 or len(value) > 256:
-            r.problem("tags", line, "a tag key has at most 128 characters and a value at most 256")
+        rule = "expected one key=value a line" if not sep or not key else tag_problem(key, value)
+        if rule is None and key in dict(tags):
+            rule = f"the key {key!r} is given twice"
+        if rule:
+            r.problem("tags", line, rule)
         else:
             tags.append((key, value))
+    if len(tags) > MAX_TAGS - len(OWN_KEYS):
+        r.problems.append(
+            f"tags: RDS allows {MAX_TAGS} tags a resource and the action sets {len(OWN_KEYS)} of its own, "
+            f"so at most {MAX_TAGS - len(OWN_KEYS)} here, got {len(tags)}"
+        )
 
     ttl_text = r.raw("ttl")
     ttl = parse_ttl(ttl_text)

@@ -8,7 +8,12 @@ from typing import Any
 import pytest
 
 from scripts.fake_aws import make_source
+from testkit import real_rds
 from tests.fake_github import FakeGitHub, serve
+
+# moto behaves like real RDS where the action depends on it, in-process and in every server
+# started by the tests (testkit/real_rds.py says which behaviours, and from which AWS docs).
+real_rds.install()
 
 __all__ = ["REGION", "make_source"]
 

@@ -6,7 +6,7 @@ Each public method's docstring names the IAM actions it needs; tests hold exampl
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from botocore import xform_name
@@ -15,6 +15,7 @@ from botocore.exceptions import BotoCoreError, ClientError, NoCredentialsError, 
 from .. import __version__
 from ..clock import Budget, Clock
 from ..errors import AwsError, CloneStateError, WaitTimeout
+from .states import READY, explain, is_transient, settles
 
 if TYPE_CHECKING:
     from mypy_boto3_rds import RDSClient
@@ -23,37 +24,55 @@ Resource = dict[str, Any]
 T = TypeVar("T")
 
 IAM_DOC = "examples/iam/ in the action's repository has a policy with every action it needs"
-ACCESS_DENIED = {"AccessDenied", "AccessDeniedException", "UnauthorizedOperation", "NotAuthorized"}
-QUOTA = {
-    "DBClusterQuotaExceededFault",
-    "InstanceQuotaExceeded",
-    "StorageQuotaExceeded",
-    "DBInstanceQuotaExceeded",
-}
-BAD_CREDENTIALS = {
-    "ExpiredToken",
-    "ExpiredTokenException",
-    "InvalidClientTokenId",
-    "UnrecognizedClientException",
-    "SignatureDoesNotMatch",
-    "AuthFailure",
-}
-THROTTLED = {"Throttling", "ThrottlingException", "RequestLimitExceeded", "TooManyRequestsException"}
-READY = "available"
-BUSY_FAULTS = {"InvalidDBClusterStateFault", "InvalidDBInstanceStateFault"}
+
+# RDS faults are caught as the client's modelled exceptions (client.exceptions.<Shape>): a
+# shape's name is not always its code on the wire (InvalidDBInstanceStateFault is sent as
+# InvalidDBInstanceState), and botocore maps the wire code to the class.
+QUOTA_FAULTS = frozenset(
+    {"DBClusterQuotaExceededFault", "InstanceQuotaExceededFault", "StorageQuotaExceededFault"}
+)
+# Codes outside the RDS service model: AWS's common errors
+# (https://docs.aws.amazon.com/AmazonRDS/latest/APIReference/CommonErrors.html), and the ones
+# RDS sends in practice (AccessDenied, with HTTP 403, for an IAM denial; Throttling).
+ACCESS_DENIED = frozenset({"AccessDenied", "AccessDeniedException", "NotAuthorized"})
+BAD_CREDENTIALS = frozenset(
+    {
+        "ExpiredToken",
+        "ExpiredTokenException",
+        "InvalidClientTokenId",
+        "UnrecognizedClientException",
+        "SignatureDoesNotMatch",
+    }
+)
+THROTTLED = frozenset(
+    {"Throttling", "ThrottlingException", "RequestLimitExceeded", "TooManyRequestsException"}
+)
+
+Handler = Callable[[ClientError], Any]
 
 
 class Busy(Exception):
-    """RDS refused a change because the cluster or instance is in a transitional state."""
+    """RDS refused a change while the cluster or instance named is in a state it does not allow."""
+
+    def __init__(self, message: str, kind: str, ident: str) -> None:
+        super().__init__(message)
+        self.kind = kind
+        self.ident = ident
 
 
-def is_terminal(status: str) -> bool:
-    """A state a cluster or instance does not leave by itself: waiting longer cannot help."""
-    return (
-        status in ("failed", "deleting", "migration-failed", "storage-full")
-        or status.startswith("incompatible-")
-        or status.startswith("inaccessible-encryption-credentials")
-    )
+def _message(exc: ClientError) -> str:
+    return str(exc.response.get("Error", {}).get("Message", "")) or str(exc)
+
+
+def _none(_: ClientError) -> None:
+    return None
+
+
+def _busy(kind: str, ident: str) -> Handler:
+    def handler(exc: ClientError) -> Any:
+        raise Busy(_message(exc), kind, ident) from exc
+
+    return handler
 
 
 def make_client(region: str = "") -> RDSClient:
@@ -126,7 +145,7 @@ def translate(exc: Exception, action: str, region: str, credentials_hint: str = 
             + "\n// narrow Resource and add the tag conditions of examples/iam/",
             lang="json",
         )
-    if code in QUOTA:
+    if type(exc).__name__ in QUOTA_FAULTS:
         return AwsError(
             f"An AWS quota stopped {action} in {region} ({code}): {message}",
             cause="Too many clusters or instances in this account and region (40 clusters by default).",
@@ -167,39 +186,48 @@ class RdsGateway:
     def region(self) -> str:
         return str(self.client.meta.region_name)
 
-    def _call(self, action: str, passthrough: Iterable[str] = (), **kwargs: Any) -> Any:
-        """Call client.<action>; errors whose code is in passthrough reach the caller as they are."""
+    def _call(self, action: str, on: Mapping[str, Handler] | None = None, **kwargs: Any) -> Any:
+        """Call client.<action>: the one place RDS errors are caught.
+
+        A fault named in `on` (a shape of the RDS service model) goes to its handler; any other
+        failure becomes an AwsError a person can act on.
+        """
         try:
             return getattr(self.client, xform_name(action))(**kwargs)
         except ClientError as exc:
-            if exc.response.get("Error", {}).get("Code") in set(passthrough):
-                raise
+            for shape, handler in (on or {}).items():
+                if isinstance(exc, getattr(self.client.exceptions, shape)):
+                    return handler(exc)
             raise translate(exc, f"rds:{action}", self.region) from exc
         except BotoCoreError as exc:
             raise translate(exc, f"rds:{action}", self.region, self.credentials_hint) from exc
 
+    def _pages(self, action: str, key: str, **kwargs: Any) -> list[Resource]:
+        """Every item of a paginated describe (RDS answers at most 100 a call)."""
+        items: list[Resource] = []
+        marker: str | None = None
+        while True:
+            params: dict[str, Any] = {**kwargs, **({"Marker": marker} if marker else {})}
+            page = self._call(action, **params)
+            items.extend(dict(item) for item in page.get(key) or [])
+            marker = page.get("Marker")
+            if not marker:
+                return items
+
     def describe_cluster(self, cluster_id: str) -> Resource | None:
         """The cluster, or None when there is none. IAM: rds:DescribeDBClusters."""
-        try:
-            response = self._call(
-                "DescribeDBClusters", passthrough={"DBClusterNotFoundFault"}, DBClusterIdentifier=cluster_id
-            )
-        except ClientError:
-            return None
-        clusters = response.get("DBClusters") or []
+        response = self._call(
+            "DescribeDBClusters", on={"DBClusterNotFoundFault": _none}, DBClusterIdentifier=cluster_id
+        )
+        clusters = (response or {}).get("DBClusters") or []
         return dict(clusters[0]) if clusters else None
 
     def describe_instance(self, instance_id: str) -> Resource | None:
         """The DB instance, or None when there is none. IAM: rds:DescribeDBInstances."""
-        try:
-            response = self._call(
-                "DescribeDBInstances",
-                passthrough={"DBInstanceNotFound", "DBInstanceNotFoundFault"},
-                DBInstanceIdentifier=instance_id,
-            )
-        except ClientError:
-            return None
-        instances = response.get("DBInstances") or []
+        response = self._call(
+            "DescribeDBInstances", on={"DBInstanceNotFoundFault": _none}, DBInstanceIdentifier=instance_id
+        )
+        instances = (response or {}).get("DBInstances") or []
         return dict(instances[0]) if instances else None
 
     def list_clusters(self) -> list[Resource]:
@@ -207,14 +235,29 @@ class RdsGateway:
 
         IAM: rds:DescribeDBClusters.
         """
-        clusters: list[Resource] = []
-        marker: str | None = None
-        while True:
-            page = self._call("DescribeDBClusters", MaxRecords=100, **({"Marker": marker} if marker else {}))
-            clusters.extend(dict(c) for c in page.get("DBClusters") or [])
-            marker = page.get("Marker")
-            if not marker:
-                return clusters
+        return self._pages("DescribeDBClusters", "DBClusters", MaxRecords=100)
+
+    def clone_group_size(self, clone_group_id: str) -> int:
+        """How many clusters share this copy-on-write clone group (the source among them).
+
+        IAM: rds:DescribeDBClusters.
+        """
+        return len(
+            self._pages(
+                "DescribeDBClusters",
+                "DBClusters",
+                Filters=[{"Name": "clone-group-id", "Values": [clone_group_id]}],
+            )
+        )
+
+    def engine_version(self, engine: str, version: str) -> Resource | None:
+        """What RDS says of this engine version (ServerlessV2FeaturesSupport among it), or None.
+
+        IAM: rds:DescribeDBEngineVersions.
+        """
+        response = self._call("DescribeDBEngineVersions", Engine=engine, EngineVersion=version)
+        versions = response.get("DBEngineVersions") or []
+        return dict(versions[0]) if versions else None
 
     def retag(self, resource_arn: str, tags: list[dict[str, str]]) -> None:
         """Set tags on the clone or its instance (the expiry of a rerun).
@@ -225,59 +268,30 @@ class RdsGateway:
 
     def cluster_instances(self, cluster_id: str) -> list[Resource]:
         """The DB instances of one cluster, in one call. IAM: rds:DescribeDBInstances."""
-        instances: list[Resource] = []
-        marker: str | None = None
-        while True:
-            page = self._call(
-                "DescribeDBInstances",
-                Filters=[{"Name": "db-cluster-id", "Values": [cluster_id]}],
-                **({"Marker": marker} if marker else {}),
-            )
-            instances.extend(dict(i) for i in page.get("DBInstances") or [])
-            marker = page.get("Marker")
-            if not marker:
-                return instances
+        return self._pages(
+            "DescribeDBInstances", "DBInstances", Filters=[{"Name": "db-cluster-id", "Values": [cluster_id]}]
+        )
 
     def restore_clone(
-        self,
-        *,
-        source: str,
-        clone_id: str,
-        tags: list[dict[str, str]],
-        subnet_group: str,
-        security_groups: list[str],
-        parameter_group: str,
-        iam_auth: bool,
-        scaling: Mapping[str, float | int] | None,
+        self, *, source: str, clone_id: str, tags: list[dict[str, str]], settings: Mapping[str, Any]
     ) -> Resource | None:
         """Start a copy-on-write clone; None when a cluster with that id appeared meanwhile.
 
-        IAM: rds:RestoreDBClusterToPointInTime, rds:AddTagsToResource.
+        `settings` are the restore's optional parameters (network, port, storage...); the safety
+        ones are fixed here. IAM: rds:RestoreDBClusterToPointInTime, rds:AddTagsToResource.
         """
-        kwargs: dict[str, Any] = {
-            "SourceDBClusterIdentifier": source,
-            "DBClusterIdentifier": clone_id,
-            "RestoreType": "copy-on-write",
-            "UseLatestRestorableTime": True,
-            "DeletionProtection": False,
-            "Tags": tags,
-            "EnableIAMDatabaseAuthentication": iam_auth,
-        }
-        if subnet_group:
-            kwargs["DBSubnetGroupName"] = subnet_group
-        if security_groups:
-            kwargs["VpcSecurityGroupIds"] = security_groups
-        if parameter_group:
-            kwargs["DBClusterParameterGroupName"] = parameter_group
-        if scaling:
-            kwargs["ServerlessV2ScalingConfiguration"] = dict(scaling)
-        try:
-            response = self._call(
-                "RestoreDBClusterToPointInTime", passthrough={"DBClusterAlreadyExistsFault"}, **kwargs
-            )
-        except ClientError:
-            return None
-        return dict(response["DBCluster"])
+        response = self._call(
+            "RestoreDBClusterToPointInTime",
+            on={"DBClusterAlreadyExistsFault": _none},
+            **settings,
+            SourceDBClusterIdentifier=source,
+            DBClusterIdentifier=clone_id,
+            RestoreType="copy-on-write",
+            UseLatestRestorableTime=True,
+            DeletionProtection=False,
+            Tags=tags,
+        )
+        return dict(response["DBCluster"]) if response else None
 
     def create_instance(
         self,
@@ -292,20 +306,43 @@ class RdsGateway:
 
         IAM: rds:CreateDBInstance, rds:AddTagsToResource.
         """
-        try:
-            response = self._call(
-                "CreateDBInstance",
-                passthrough=BUSY_FAULTS,
-                DBInstanceIdentifier=instance_id,
-                DBClusterIdentifier=cluster["DBClusterIdentifier"],
-                DBInstanceClass=instance_class,
-                Engine=cluster["Engine"],
-                PubliclyAccessible=publicly_accessible,
-                Tags=tags,
-            )
-        except ClientError as exc:
-            raise Busy(exc.response["Error"].get("Message", "")) from exc
+        cluster_id = str(cluster["DBClusterIdentifier"])
+        busy = _busy("cluster", cluster_id)
+        response = self._call(
+            "CreateDBInstance",
+            on={"InvalidDBClusterStateFault": busy, "InvalidDBInstanceStateFault": busy},
+            DBInstanceIdentifier=instance_id,
+            DBClusterIdentifier=cluster_id,
+            DBInstanceClass=instance_class,
+            Engine=cluster["Engine"],
+            PubliclyAccessible=publicly_accessible,
+            Tags=tags,
+        )
         return dict(response["DBInstance"])
+
+    def set_scaling(self, cluster_id: str, scaling: Mapping[str, float | int]) -> None:
+        """Give the clone a Serverless v2 scaling configuration (RDS needs one for db.serverless).
+
+        Call only after the ownership check on a fresh describe. IAM: rds:ModifyDBCluster.
+        """
+        self._call(
+            "ModifyDBCluster",
+            on={"InvalidDBClusterStateFault": _busy("cluster", cluster_id)},
+            DBClusterIdentifier=cluster_id,
+            ServerlessV2ScalingConfiguration=dict(scaling),
+            ApplyImmediately=True,
+        )
+
+    def start_cluster(self, cluster_id: str) -> None:
+        """Start a stopped clone (RDS deletes no stopped cluster); Busy while it is still stopping.
+
+        Call only after the ownership check on a fresh describe. IAM: rds:StartDBCluster.
+        """
+        self._call(
+            "StartDBCluster",
+            on={"InvalidDBClusterStateFault": _busy("cluster", cluster_id)},
+            DBClusterIdentifier=cluster_id,
+        )
 
     def _poll(
         self, look: Callable[[], tuple[str, bool]], budget: Budget, timeout: Callable[[str], WaitTimeout]
@@ -324,20 +361,31 @@ class RdsGateway:
                 raise timeout(line)
             self.clock.sleep(min(budget.poll, budget.deadline - now))
 
-    def wait_until_available(self, cluster_id: str, budget: Budget) -> tuple[Resource, list[Resource]]:
-        """Poll until the cluster and all its instances are available; fail fast on a terminal state.
+    def wait_until_available(
+        self,
+        cluster_id: str,
+        budget: Budget,
+        *,
+        need_instance: bool = True,
+        secret: bool = False,
+        deleting: bool = False,
+    ) -> tuple[Resource, list[Resource]] | None:
+        """Poll until the cluster and its instances are available; None when the cluster is gone.
 
-        IAM: rds:DescribeDBClusters, rds:DescribeDBInstances.
+        Only states that pass by themselves are waited through; any other ends the wait at once.
+        With `secret`, also until the clone's own master user secret is active and no change is
+        pending; `deleting`: the wait is for a teardown. IAM: rds:DescribeDBClusters,
+        rds:DescribeDBInstances.
         """
         seen: list[tuple[Resource, list[Resource]]] = []
+        gone = False
 
         def look() -> tuple[str, bool]:
+            nonlocal gone
             cluster = self.describe_cluster(cluster_id)
             if cluster is None:
-                raise CloneStateError(
-                    f"The clone '{cluster_id}' disappeared while the action waited for it.",
-                    fix="Another run (a teardown or purge) may have deleted it; re-run to clone again.",
-                )
+                gone = True
+                return f"cluster {cluster_id}: gone", True
             instances = self.cluster_instances(cluster_id)
             seen.append((cluster, instances))
             states = [("cluster", cluster_id, str(cluster.get("Status", "")))] + [
@@ -345,39 +393,51 @@ class RdsGateway:
                 for i in instances
             ]
             for kind, ident, status in states:
-                if is_terminal(status):
+                if status != READY and not is_transient(status):
+                    meaning, fix = explain(kind, ident, status, deleting=deleting)
+                    raise CloneStateError(f"The clone's {kind} '{ident}' is '{status}': {meaning}", fix=fix)
+            ready = all(status == READY for _, _, status in states) and (bool(instances) or not need_instance)
+            line = "; ".join(f"{kind} {ident}: {status}" for kind, ident, status in states)
+            if secret:
+                secret_status, pending = _secret_state(cluster)
+                if secret_status == "impaired":
                     raise CloneStateError(
-                        f"The clone's {kind} '{ident}' is '{status}', a state it will not leave by itself.",
-                        fix=(
-                            "Look at the cluster's events in the RDS console. Delete the clone "
-                            "(remove the label, or mode: teardown) and label the PR again."
-                        ),
+                        "The clone's own master user secret is 'impaired': RDS cannot reach the secret "
+                        "or its KMS key.",
+                        fix="Allow kms:DescribeKey on the aws/secretsmanager key to the role this job "
+                        f"assumes ({IAM_DOC}), then delete the clone (remove the label) and label again.",
                     )
-            ready = bool(instances) and all(status == READY for _, _, status in states)
-            return "; ".join(f"{kind} {ident}: {status}" for kind, ident, status in states), ready
+                line += f"; secret: {secret_status or 'none yet'}" + ("; changes pending" if pending else "")
+                ready = ready and secret_status == "active" and not pending
+            return line, ready
 
         def timeout(line: str) -> WaitTimeout:
+            doing = (
+                "The clone is still being created"
+                if "creating" in line
+                else "RDS is still working on the clone, in states that pass by themselves,"
+            )
             return WaitTimeout(
                 f"The clone '{cluster_id}' was not available after timeout-minutes: {budget.timeout_minutes} "
                 f"({line}).",
                 fix=(
-                    "The clone is still being created and is kept: re-run the job to go on "
-                    "waiting (it is reused), or raise timeout-minutes. Large clusters can take "
-                    "20 minutes or more."
+                    f"{doing} and it is kept: re-run the job to go on waiting (it is reused), or raise "
+                    "timeout-minutes. Large clusters can take 20 minutes or more."
                 ),
             )
 
         self._poll(look, budget, timeout)
-        return seen[-1]
+        return None if gone else seen[-1]
 
     def manage_master_password(self, cluster_id: str) -> None:
         """Give the clone its own master password, kept by RDS in Secrets Manager.
 
         Call only after the ownership check on a fresh describe (never on the source).
-        IAM: rds:ModifyDBCluster, secretsmanager:CreateSecret, secretsmanager:TagResource.
+        IAM: rds:ModifyDBCluster, secretsmanager:CreateSecret, secretsmanager:TagResource, kms:DescribeKey.
         """
         self._call(
             "ModifyDBCluster",
+            on={"InvalidDBClusterStateFault": _busy("cluster", cluster_id)},
             DBClusterIdentifier=cluster_id,
             ManageMasterUserPassword=True,
             ApplyImmediately=True,
@@ -388,52 +448,104 @@ class RdsGateway:
 
         Call only after the ownership check on a fresh describe. IAM: rds:DeleteDBInstance.
         """
-        try:
-            self._call(
-                "DeleteDBInstance",
-                passthrough=BUSY_FAULTS | {"DBInstanceNotFound", "DBInstanceNotFoundFault"},
-                DBInstanceIdentifier=instance_id,
-                SkipFinalSnapshot=True,
-            )
-        except ClientError as exc:
-            if exc.response["Error"].get("Code") in BUSY_FAULTS:
-                raise Busy(exc.response["Error"].get("Message", "")) from exc
+        self._call(
+            "DeleteDBInstance",
+            on={
+                "InvalidDBInstanceStateFault": _busy("instance", instance_id),
+                "InvalidDBClusterStateFault": _busy("instance", instance_id),
+                "DBInstanceNotFoundFault": _none,
+            },
+            DBInstanceIdentifier=instance_id,
+            SkipFinalSnapshot=True,
+        )
 
     def delete_cluster(self, cluster_id: str) -> None:
         """Start deleting a DB cluster, no final snapshot (gone is success); Busy while RDS refuses.
 
         Call only after the ownership check on a fresh describe. IAM: rds:DeleteDBCluster.
         """
-        try:
-            self._call(
-                "DeleteDBCluster",
-                passthrough=BUSY_FAULTS | {"DBClusterNotFoundFault"},
-                DBClusterIdentifier=cluster_id,
-                SkipFinalSnapshot=True,
+        self._call(
+            "DeleteDBCluster",
+            on={"InvalidDBClusterStateFault": _busy("cluster", cluster_id), "DBClusterNotFoundFault": _none},
+            DBClusterIdentifier=cluster_id,
+            SkipFinalSnapshot=True,
+        )
+
+    def _settling(self, busy: Busy, *, what: str, deleting: bool) -> str | None:
+        """What RDS is still doing that explains a refusal ("cluster 'x' is 'creating'").
+
+        None when the cluster and its instances are all available: the refusal is permanent.
+        A state that will not pass by itself raises CloneStateError naming it.
+        """
+        states: list[tuple[str, str, str]] = []
+        if busy.kind == "instance":
+            instance = self.describe_instance(busy.ident)
+            if instance is None:
+                return f"instance '{busy.ident}' is gone"
+            states.append(("instance", busy.ident, str(instance.get("DBInstanceStatus", ""))))
+            cluster_id = str(instance.get("DBClusterIdentifier") or "")
+            cluster = self.describe_cluster(cluster_id) if cluster_id else None
+            if cluster is not None:
+                states.append(("cluster", cluster_id, str(cluster.get("Status", ""))))
+        else:
+            cluster = self.describe_cluster(busy.ident)
+            if cluster is None:
+                return f"cluster '{busy.ident}' is gone"
+            states.append(("cluster", busy.ident, str(cluster.get("Status", ""))))
+            states.extend(
+                ("instance", str(i["DBInstanceIdentifier"]), str(i.get("DBInstanceStatus", "")))
+                for i in self.cluster_instances(busy.ident)
             )
-        except ClientError as exc:
-            if exc.response["Error"].get("Code") in BUSY_FAULTS:
-                raise Busy(exc.response["Error"].get("Message", "")) from exc
+        for kind, ident, status in states:
+            if settles(status):
+                return f"{kind} '{ident}' is '{status}'"
+        for kind, ident, status in states:
+            if status != READY:
+                meaning, fix = explain(kind, ident, status, deleting=deleting)
+                raise CloneStateError(
+                    f"RDS refused to {what} ({busy}), and the {kind} '{ident}' is '{status}': {meaning}",
+                    fix=fix,
+                )
+        return None
 
     def retry_while_busy(
-        self, attempt: Callable[[], T], *, what: str, budget: Budget, backoff: bool = True
+        self,
+        attempt: Callable[[], T],
+        *,
+        what: str,
+        budget: Budget,
+        backoff: bool = True,
+        deleting: bool = False,
     ) -> T:
-        """attempt() until RDS takes it: every poll-interval, or backing off up to a minute."""
+        """attempt() until RDS takes it, while the refusal is due to a state that passes by itself.
+
+        Retries every poll-interval, or backing off up to a minute. A refusal while everything is
+        available is permanent, and raised at once with RDS's message.
+        """
         delay = budget.poll
         told = False
         while True:
             try:
                 return attempt()
             except Busy as exc:
+                doing = self._settling(exc, what=what, deleting=deleting)
+                if doing is None:
+                    raise AwsError(
+                        f"RDS refused to {what}: {exc}",
+                        cause=f"The {exc.kind} '{exc.ident}' and everything in it is available, so "
+                        "waiting would not help.",
+                        fix="Look at the cluster in the RDS console; if the message names a setting, "
+                        "correct it (for the clone: remove the label and label the pull request again).",
+                    ) from exc
                 if self.clock.monotonic() + delay > budget.deadline:
                     raise WaitTimeout(
-                        f"RDS kept refusing to {what} until timeout-minutes ran out: {exc}",
+                        f"RDS kept refusing to {what} until timeout-minutes ran out ({doing}): {exc}",
                         fix="Re-run the job: it picks up where this run stopped. Raise timeout-minutes "
                         "if this happens often.",
                     ) from exc
                 if not told:
                     pace = "with backoff" if backoff else f"every {budget.poll:g}s"
-                    self.log(f"RDS cannot {what} yet ({exc}); trying again {pace}")
+                    self.log(f"RDS cannot {what} yet ({exc}): {doing}; trying again {pace}")
                     told = True
                 self.clock.sleep(delay)
                 if backoff:
@@ -444,17 +556,10 @@ class RdsGateway:
         found: dict[str, Resource] = {}
         for i in range(0, len(cluster_ids), 100):
             chunk = cluster_ids[i : i + 100]
-            marker: str | None = None
-            while True:
-                page = self._call(
-                    "DescribeDBClusters",
-                    Filters=[{"Name": "db-cluster-id", "Values": chunk}],
-                    **({"Marker": marker} if marker else {}),
-                )
-                found.update({str(c["DBClusterIdentifier"]): dict(c) for c in page.get("DBClusters") or []})
-                marker = page.get("Marker")
-                if not marker:
-                    break
+            for cluster in self._pages(
+                "DescribeDBClusters", "DBClusters", Filters=[{"Name": "db-cluster-id", "Values": chunk}]
+            ):
+                found[str(cluster["DBClusterIdentifier"])] = cluster
         return found
 
     def wait_until_gone(self, cluster_ids: list[str], budget: Budget) -> None:
@@ -482,3 +587,9 @@ class RdsGateway:
             )
 
         self._poll(look, budget, timeout)
+
+
+def _secret_state(cluster: Mapping[str, Any]) -> tuple[str, bool]:
+    """The status of the cluster's managed master user secret, and whether a change is pending."""
+    status = str((cluster.get("MasterUserSecret") or {}).get("SecretStatus") or "")
+    return status, bool(cluster.get("PendingModifiedValues"))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime
 from typing import Any
@@ -12,7 +13,40 @@ PR = "aurora-clone/pr"
 SOURCE = "aurora-clone/source"
 EXPIRES_AT = "aurora-clone/expires-at"
 
+OWN_KEYS = (MANAGED, REPOSITORY, PR, SOURCE, EXPIRES_AT)
+
 EXPIRY_FORMAT = "%Y-%m-%dT%H:%M:%SZ"
+
+# RDS's rule for a tag (botocore's RDS service model, shape Tag, and the Aurora User Guide,
+# "Tagging Amazon Aurora and Amazon RDS resources"): a key of 1-128 and a value of up to 256
+# Unicode letters, separators, numbers and `_ . : / = + - @` (Java regex
+# ^([\p{L}\p{Z}\p{N}_.:/=+\-@]*)$), neither prefixed with aws: or rds:; 50 tags a resource.
+TAG_SYMBOLS = "_.:/=+-@"
+RDS_RESERVED = ("aws:", "rds:")
+MAX_TAGS = 50
+MAX_KEY, MAX_VALUE = 128, 256
+
+
+def _bad_character(text: str) -> str | None:
+    for char in text:
+        if char not in TAG_SYMBOLS and unicodedata.category(char)[0] not in "LZN":
+            return char
+    return None
+
+
+def tag_problem(key: str, value: str) -> str | None:
+    """Why RDS (or this action) would refuse the tag key=value; None when it is valid."""
+    if key.lower().startswith("aurora-clone/"):
+        return "keys starting with aurora-clone/ are the action's own"
+    for part, text in (("key", key), ("value", value)):
+        if text.lower().startswith(RDS_RESERVED):
+            return f"RDS refuses a tag {part} starting with aws: or rds:"
+    if len(key) > MAX_KEY or len(value) > MAX_VALUE:
+        return f"a tag key has at most {MAX_KEY} characters and a value at most {MAX_VALUE}"
+    bad = _bad_character(key + value)
+    if bad is not None:
+        return f"RDS allows only letters, digits, spaces and {' '.join(TAG_SYMBOLS)} in tags, not {bad!r}"
+    return None
 
 
 def format_expiry(when: datetime) -> str:

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
 from ..aws import tags as tagkeys
+from ..aws.states import READY, explain, is_transient
 from ..clock import Budget
 from ..config import Inputs
 from ..context import RunContext
@@ -98,13 +99,99 @@ def scaling(inputs: Inputs) -> dict[str, float | int] | None:
     return config
 
 
-def _settings(inputs: Inputs, source: Resource) -> tuple[str, list[str], str]:
+# Aurora User Guide, "Limitations of Aurora cloning" and the engines this action supports.
+ENGINES = ("aurora-postgresql", "aurora-mysql")
+COPY_ON_WRITE_LIMIT = 15  # "After you have 15 clones, the next clone that you create is a full copy."
+
+
+def source_problems(source: Resource, name: str) -> list[str]:
+    """Why RDS cannot make a copy-on-write clone of this source with an instance; [] when it can."""
+    problems: list[str] = []
+    engine = str(source.get("Engine", ""))
+    status = str(source.get("Status", ""))
+    if engine not in ENGINES:
+        problems.append(
+            f"'{name}' is a {engine or 'non-Aurora'} cluster: the action clones Aurora PostgreSQL and "
+            "Aurora MySQL clusters only (not DocumentDB, Neptune or RDS Multi-AZ DB clusters); "
+            "set source-cluster to an Aurora cluster"
+        )
+    if source.get("EngineMode") == "serverless":
+        problems.append(
+            f"'{name}' is an Aurora Serverless v1 cluster (EngineMode serverless), which has reached "
+            "its end of life and takes no DB instances; upgrade it to Serverless v2 or provisioned"
+        )
+    if not source.get("DBClusterMembers"):
+        problems.append(
+            f"'{name}' has no DB instances, and RDS clones only a cluster with at least one; "
+            "add an instance to the source"
+        )
+    if status != READY:
+        problems.append(
+            f"'{name}' is '{status}', and RDS clones only an available cluster; start the source "
+            "(or wait until it is available) and re-run the job"
+        )
+    return problems
+
+
+def serverless_problems(inputs: Inputs, engine: str, version: str, features: Any) -> list[str]:
+    """What the source's engine version cannot do of the Serverless v2 inputs; [] when all is fine.
+
+    `features` is DescribeDBEngineVersions' ServerlessV2FeaturesSupport (absent: no Serverless v2).
+    """
+    where = f"the source runs {engine} {version}"
+    if not features:
+        return [
+            f"instance-class: db.serverless needs an engine version with Aurora Serverless v2, and "
+            f"{where}, which has none; set instance-class to a provisioned class such as "
+            "db.r6g.large, got 'db.serverless'"
+        ]
+    problems = []
+    least = float(features.get("MinCapacity", 0.5))
+    most = float(features.get("MaxCapacity", 256))
+    if inputs.min_capacity < least:
+        problems.append(
+            f"min-capacity: {where}, which allows at least {least:g} ACU (auto-pause at 0 needs "
+            "Aurora PostgreSQL 13.15, 14.12, 15.7, 16.3 or later, or Aurora MySQL 3.08 or later); "
+            f"set min-capacity: {least:g}, got '{inputs.min_capacity:g}'"
+        )
+    if inputs.max_capacity > most:
+        problems.append(
+            f"max-capacity: {where}, which allows at most {most:g} ACU; set max-capacity: {most:g} "
+            f"or less, got '{inputs.max_capacity:g}'"
+        )
+    return problems
+
+
+def restore_settings(inputs: Inputs, source: Resource) -> dict[str, Any]:
+    """RestoreDBClusterToPointInTime's optional parameters: the inputs, else the source's values.
+
+    RDS does not take these from the source by itself: without them the clone gets the default
+    security group, the engine's default port, `aurora` storage and paid Extended Support.
+    """
+    settings: dict[str, Any] = {}
     subnet_group = inputs.db_subnet_group or str(source.get("DBSubnetGroup") or "")
+    if subnet_group:
+        settings["DBSubnetGroupName"] = subnet_group
     security_groups = list(inputs.security_group_ids) or [
         str(g["VpcSecurityGroupId"]) for g in source.get("VpcSecurityGroups") or []
     ]
+    if security_groups:
+        settings["VpcSecurityGroupIds"] = security_groups
     parameter_group = inputs.db_cluster_parameter_group or str(source.get("DBClusterParameterGroup") or "")
-    return subnet_group, security_groups, parameter_group
+    if parameter_group:
+        settings["DBClusterParameterGroupName"] = parameter_group
+    settings["EnableIAMDatabaseAuthentication"] = bool(source.get("IAMDatabaseAuthenticationEnabled"))
+    if source.get("Port"):
+        settings["Port"] = int(source["Port"])
+    # RDS leaves StorageType out of a describe when it is `aurora`, the restore's default too.
+    if source.get("StorageType"):
+        settings["StorageType"] = str(source["StorageType"])
+    if source.get("EngineLifecycleSupport"):
+        settings["EngineLifecycleSupport"] = str(source["EngineLifecycleSupport"])
+    config = scaling(inputs)
+    if config:
+        settings["ServerlessV2ScalingConfiguration"] = config
+    return settings
 
 
 def _check_existing(plan: ClonePlan, existing: Resource) -> None:
@@ -117,18 +204,74 @@ def _check_existing(plan: ClonePlan, existing: Resource) -> None:
             fix="Set clone-id to a template that names a new cluster, e.g. '{source}-{repo}-pr-{pr}'.",
         )
     status = str(existing.get("Status", ""))
-    if status == "deleting":
-        raise CloneStateError(
-            f"The clone '{plan.clone_id}' is being deleted (by a teardown or purge).",
-            fix="Re-run this job once the deletion has finished to get a fresh clone.",
-        )
-    from ..aws.rds import is_terminal
+    if status != READY and not is_transient(status):
+        meaning, fix = explain("cluster", plan.clone_id, status)
+        raise CloneStateError(f"The existing clone '{plan.clone_id}' is '{status}': {meaning}", fix=fix)
 
-    if is_terminal(status):
+
+def _check_source(inputs: Inputs, rds: RdsGateway, plan: ClonePlan) -> Resource:
+    """The source, described, if RDS can clone it with these inputs; raises before any change."""
+    source = rds.describe_cluster(plan.source)
+    if source is None:
         raise CloneStateError(
-            f"The existing clone '{plan.clone_id}' is '{status}' and cannot be used.",
-            fix="Delete it (remove the label, or run mode: teardown), then label the PR again.",
+            f"The source cluster '{plan.source}' was not found in the region {rds.region}.",
+            fix="Check source-cluster, and aws-region in aws-actions/configure-aws-credentials.",
         )
+    problems = source_problems(source, plan.source)
+    if problems:
+        raise CloneStateError(
+            f"RDS cannot clone '{plan.source}'; nothing was changed:\n"
+            + "\n".join(f"- {p}" for p in problems),
+            fix="Do what each line says, or set source-cluster to another cluster.",
+        )
+    if inputs.serverless:
+        engine, version = str(source["Engine"]), str(source.get("EngineVersion", ""))
+        described = rds.engine_version(engine, version)
+        if described is not None:
+            problems = serverless_problems(
+                inputs, engine, version, described.get("ServerlessV2FeaturesSupport")
+            )
+            if problems:
+                raise InputError(problems)
+    return source
+
+
+def _warn_at_copy_limit(rds: RdsGateway, wf: Workflow, plan: ClonePlan, source: Resource) -> int:
+    """How many clusters already share the source's copy-on-write storage; a warning at the limit."""
+    group = str(source.get("CloneGroupId") or "")
+    if not group:
+        return 0
+    others = rds.clone_group_size(group) - 1
+    if others >= COPY_ON_WRITE_LIMIT:
+        wf.warning(
+            f"'{plan.source}' already shares its storage with {others} copy-on-write clones, and Aurora "
+            f"makes at most {COPY_ON_WRITE_LIMIT}: RDS will make '{plan.clone_id}' as a full copy, which "
+            "takes hours and is billed for its full storage. Delete clones that are no longer needed "
+            "(mode: purge) before cloning.",
+            title="aurora-clone: copy-on-write limit reached",
+        )
+    return others
+
+
+def _copy_kind(rds: RdsGateway, wf: Workflow, plan: ClonePlan, source: Resource, cluster: Resource) -> str:
+    """'copy-on-write', or 'full copy' (with a warning) when RDS put the clone in a clone group of its own."""
+    group = str(cluster.get("CloneGroupId") or "")
+    if not group:
+        return ""
+    # A source cloned for the first time gets its clone group id with this clone.
+    source_group = str(source.get("CloneGroupId") or "") or str(
+        (rds.describe_cluster(plan.source) or {}).get("CloneGroupId") or ""
+    )
+    if not source_group or group == source_group:
+        return "copy-on-write"
+    wf.warning(
+        f"RDS made '{plan.clone_id}' as a full copy of '{plan.source}', not copy-on-write (its clone "
+        f"group {group} is not the source's {source_group}): it has storage of its own, billed in full. "
+        f"The source has reached Aurora's limit of {COPY_ON_WRITE_LIMIT} copy-on-write clones; delete "
+        "clones that are no longer needed (mode: purge).",
+        title="aurora-clone: full copy",
+    )
+    return "full copy"
 
 
 def run(
@@ -141,26 +284,16 @@ def run(
 ) -> None:
     """Execute the plan: reuse or create the clone, add its instance, wait, report."""
     budget = Budget.start(clock, poll=inputs.poll_interval, timeout_minutes=inputs.timeout_minutes)
-    source = rds.describe_cluster(plan.source)
-    if source is None:
-        raise CloneStateError(
-            f"The source cluster '{plan.source}' was not found in the region {rds.region}.",
-            fix="Check source-cluster, and aws-region in aws-actions/configure-aws-credentials.",
-        )
-    if source.get("Status") != "available":
-        raise CloneStateError(
-            f"The source cluster '{plan.source}' is '{source.get('Status')}'; RDS clones only an "
-            "available cluster.",
-            fix="Start the source cluster (or wait until it is available) and re-run the job.",
-        )
-    subnet_group, security_groups, parameter_group = _settings(inputs, source)
+    source = _check_source(inputs, rds, plan)
+    settings = restore_settings(inputs, source)
 
     existing = rds.describe_cluster(plan.clone_id)
     if existing is not None:
         _check_existing(plan, existing)
+    sharing = _warn_at_copy_limit(rds, wf, plan, source) if existing is None else 0
 
     if inputs.dry_run:
-        _print_plan(inputs, wf, plan, source, existing, subnet_group, security_groups, parameter_group)
+        _print_plan(inputs, wf, plan, source, existing, settings, sharing)
         if plan.rules:
             from .. import manifest
 
@@ -181,14 +314,7 @@ def run(
     if existing is None:
         wf.log(f"Cloning '{plan.source}' into '{plan.clone_id}' (copy-on-write)")
         cluster = rds.restore_clone(
-            source=plan.source,
-            clone_id=plan.clone_id,
-            tags=plan.tags,
-            subnet_group=subnet_group,
-            security_groups=security_groups,
-            parameter_group=parameter_group,
-            iam_auth=bool(source.get("IAMDatabaseAuthenticationEnabled")),
-            scaling=scaling(inputs),
+            source=plan.source, clone_id=plan.clone_id, tags=plan.tags, settings=settings
         )
         if cluster is None:
             # Another run created it between our look and our restore: treat it as existing.
@@ -203,33 +329,19 @@ def run(
         _extend_expiry(rds, wf, plan, existing)
 
     if not cluster.get("DBClusterMembers"):
-        if not created:
-            wf.log("The clone has no DB instance (an earlier run stopped early): adding it now")
-        rds.retry_while_busy(
-            partial(
-                rds.create_instance,
-                cluster=cluster,
-                instance_id=plan.instance_id,
-                instance_class=inputs.instance_class,
-                publicly_accessible=inputs.publicly_accessible,
-                tags=plan.tags,
-            ),
-            what=f"add the instance to '{plan.clone_id}'",
-            budget=budget,
-            backoff=False,
-        )
-        wf.log(f"Added the DB instance '{plan.instance_id}' ({inputs.instance_class})")
+        _add_instance(inputs, wf, rds, plan, cluster, created, budget)
 
     if inputs.wait:
         wf.log(
             f"Waiting for the clone (at most {inputs.timeout_minutes} min, "
             f"checking every {inputs.poll_interval}s)"
         )
-        cluster, _ = rds.wait_until_available(plan.clone_id, budget)
+        cluster = _wait(rds, plan, budget)
+    copy_kind = _copy_kind(rds, wf, plan, source, cluster) if created else ""
     secret_arn = own_secret(cluster, source)
-    if inputs.manage_master_password and inputs.wait and not secret_arn:
-        cluster, secret_arn = _give_own_password(rds, wf, plan, budget)
-    rows = _report(wf, rds.region, plan, cluster, created, secret_arn)
+    if inputs.manage_master_password and inputs.wait:
+        cluster, secret_arn = _give_own_password(rds, wf, plan, budget, cluster, source)
+    rows = _report(wf, rds.region, plan, cluster, created, secret_arn, copy_kind)
     if plan.rules:
         _patch_manifests(inputs, ctx, wf, plan, cluster)
     publish(
@@ -243,6 +355,59 @@ def run(
         footer=f"Updated {clock.now():%Y-%m-%d %H:%M} UTC by aurora-clone-action. Remove the "
         f"`{inputs.label}` label or close the pull request to delete the clone.",
     )
+
+
+def _add_instance(
+    inputs: Inputs,
+    wf: Workflow,
+    rds: RdsGateway,
+    plan: ClonePlan,
+    cluster: Resource,
+    created: bool,
+    budget: Budget,
+) -> None:
+    """Add the clone's DB instance, retried while RDS says the new cluster is not ready for it."""
+    if not created:
+        wf.log("The clone has no DB instance (an earlier run stopped early): adding it now")
+    config = scaling(inputs)
+    if config and not created and not cluster.get("ServerlessV2ScalingConfiguration"):
+        # RDS adds no db.serverless instance to a cluster without a scaling configuration, and a
+        # clone made earlier with a provisioned instance-class has none.
+        wf.log(
+            f"Giving '{plan.clone_id}' a Serverless v2 scaling configuration before its "
+            "db.serverless instance"
+        )
+        rds.retry_while_busy(
+            partial(rds.set_scaling, plan.clone_id, config),
+            what=f"set the scaling configuration of '{plan.clone_id}'",
+            budget=budget,
+            backoff=False,
+        )
+    rds.retry_while_busy(
+        partial(
+            rds.create_instance,
+            cluster=cluster,
+            instance_id=plan.instance_id,
+            instance_class=inputs.instance_class,
+            publicly_accessible=inputs.publicly_accessible,
+            tags=plan.tags,
+        ),
+        what=f"add the instance to '{plan.clone_id}'",
+        budget=budget,
+        backoff=False,
+    )
+    wf.log(f"Added the DB instance '{plan.instance_id}' ({inputs.instance_class})")
+
+
+def _wait(rds: RdsGateway, plan: ClonePlan, budget: Budget, *, secret: bool = False) -> Resource:
+    """The clone once it and its instance are available (and its own secret, with `secret`)."""
+    ready = rds.wait_until_available(plan.clone_id, budget, secret=secret)
+    if ready is None:
+        raise CloneStateError(
+            f"The clone '{plan.clone_id}' disappeared while the action waited for it.",
+            fix="Another run (a teardown or purge) may have deleted it; re-run to clone again.",
+        )
+    return ready[0]
 
 
 def manifest_values(cluster: Resource) -> dict[str, str]:
@@ -299,21 +464,31 @@ def own_secret(cluster: Resource, source: Resource) -> str:
 
 
 def _give_own_password(
-    rds: RdsGateway, wf: Workflow, plan: ClonePlan, budget: Budget
+    rds: RdsGateway, wf: Workflow, plan: ClonePlan, budget: Budget, cluster: Resource, source: Resource
 ) -> tuple[Resource, str]:
-    """ModifyDBCluster(ManageMasterUserPassword) on the clone, checked as ours just before."""
-    fresh = rds.describe_cluster(plan.clone_id)
-    problem = (
-        "it disappeared"
-        if fresh is None
-        else tagkeys.ownership_problem(fresh, repository=plan.repository, pr=plan.pr, source=plan.source)
-    )
-    if problem:
-        raise SafetyError(f"Refused to change the master password of '{plan.clone_id}': {problem}.")
-    wf.log(f"Giving '{plan.clone_id}' its own master password (kept by RDS in Secrets Manager)")
-    rds.manage_master_password(plan.clone_id)
-    cluster, _ = rds.wait_until_available(plan.clone_id, budget)
-    return cluster, str((cluster.get("MasterUserSecret") or {}).get("SecretArn") or "")
+    """The clone's own master user secret, once RDS says it is active and nothing is pending.
+
+    ModifyDBCluster(ManageMasterUserPassword) on the clone, checked as ours just before, when it
+    has none yet. The cluster reads `available` while the secret is still being created.
+    """
+    if not own_secret(cluster, source):
+        fresh = rds.describe_cluster(plan.clone_id)
+        problem = (
+            "it disappeared"
+            if fresh is None
+            else tagkeys.ownership_problem(fresh, repository=plan.repository, pr=plan.pr, source=plan.source)
+        )
+        if problem:
+            raise SafetyError(f"Refused to change the master password of '{plan.clone_id}': {problem}.")
+        wf.log(f"Giving '{plan.clone_id}' its own master password (kept by RDS in Secrets Manager)")
+        rds.retry_while_busy(
+            partial(rds.manage_master_password, plan.clone_id),
+            what=f"give '{plan.clone_id}' its own master password",
+            budget=budget,
+            backoff=False,
+        )
+    cluster = _wait(rds, plan, budget, secret=True)
+    return cluster, own_secret(cluster, source)
 
 
 def _print_plan(
@@ -322,29 +497,41 @@ def _print_plan(
     plan: ClonePlan,
     source: Resource,
     existing: Resource | None,
-    subnet_group: str,
-    security_groups: list[str],
-    parameter_group: str,
+    settings: dict[str, Any],
+    sharing: int,
 ) -> None:
     verb = f"reuse the existing clone (status {existing.get('Status')})" if existing else "create"
     wf.log(f"Dry run: nothing will be changed. The action would {verb}:")
+    engine = f"{source.get('Engine')} {source.get('EngineVersion', '')}".strip()
     lines = [
-        f"  clone:           {plan.clone_id} (copy-on-write from {plan.source}, {source.get('Engine')})",
+        f"  clone:           {plan.clone_id} (copy-on-write from {plan.source}, {engine})",
         f"  instance:        {plan.instance_id} ({inputs.instance_class})",
-        f"  subnet group:    {subnet_group or '(RDS default)'}",
-        f"  security groups: {', '.join(security_groups) or '(VPC default)'}",
-        f"  parameter group: {parameter_group or '(RDS default)'}",
+        f"  subnet group:    {settings.get('DBSubnetGroupName') or '(RDS default)'}",
+        f"  security groups: {', '.join(settings.get('VpcSecurityGroupIds') or []) or '(VPC default)'}",
+        f"  parameter group: {settings.get('DBClusterParameterGroupName') or '(RDS default)'}",
+        f"  port:            {settings.get('Port') or '(engine default)'}",
+        f"  storage type:    {settings.get('StorageType') or 'aurora'}",
     ]
+    if settings.get("EngineLifecycleSupport"):
+        lines.append(f"  lifecycle:       {settings['EngineLifecycleSupport']}")
     config = scaling(inputs)
     if config:
         lines.append("  capacity:        " + ", ".join(f"{k}={v:g}" for k, v in config.items()))
+    if not existing and source.get("CloneGroupId"):
+        lines.append(f"  clone group:     {sharing} copy-on-write clones of the source already")
     lines.append("  tags:            " + ", ".join(f"{t['Key']}={t['Value']}" for t in plan.tags))
     for line in lines:
         wf.log(line)
 
 
 def _report(
-    wf: Workflow, region: str, plan: ClonePlan, cluster: Resource, created: bool, secret_arn: str
+    wf: Workflow,
+    region: str,
+    plan: ClonePlan,
+    cluster: Resource,
+    created: bool,
+    secret_arn: str,
+    copy_kind: str = "",
 ) -> list[tuple[str, str]]:
     """Step outputs and the job summary; returns the summary's rows (for the PR comment)."""
     values = {
@@ -379,6 +566,13 @@ def _report(
         ("Status", values["status"]),
         ("Expires", f"{expiry} (a purge may delete it after this)"),
         ("Source", f"`{plan.source}`"),
+        *(
+            [("Storage", "copy-on-write: only the pages it changes cost extra")]
+            if copy_kind == "copy-on-write"
+            else [("Storage", ":warning: a full copy of the source (Aurora's copy-on-write limit)")]
+            if copy_kind
+            else []
+        ),
         (
             "Master password",
             f"its own, kept by RDS in Secrets Manager: `{secret_arn}`"

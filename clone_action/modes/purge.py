@@ -3,18 +3,20 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
 from ..aws import tags as tagkeys
+from ..aws.states import STOPPED
 from ..clock import Budget
 from ..config import Inputs
 from ..context import RunContext
 from ..errors import ActionError, InputError
 from ..pr_state import open_pull_requests
 from ..workflow import Workflow, md_cell
-from .teardown import Owner, start_deletion
+from .teardown import Owner, start_deletion, start_if_stopped
 
 if TYPE_CHECKING:
     from ..aws.rds import RdsGateway, Resource
@@ -100,9 +102,30 @@ def find_candidates(
     return found
 
 
+def _start_stopped(
+    rds: RdsGateway, wf: Workflow, candidates: list[Candidate], owner: Callable[[Candidate], Owner]
+) -> set[str]:
+    """Start every stopped candidate at once (RDS deletes no stopped cluster), so they start together.
+
+    Returns the ones started; a refusal here is left to the candidate's own deletion to report.
+    """
+    from ..aws.rds import Busy
+
+    started: set[str] = set()
+    for candidate in candidates:
+        if candidate.cluster.get("Status") not in STOPPED:
+            continue
+        try:
+            if start_if_stopped(rds, candidate.cluster_id, owner(candidate)):
+                started.add(candidate.cluster_id)
+                wf.log(f"Starting '{candidate.cluster_id}' (stopped): RDS deletes no stopped cluster")
+        except (ActionError, Busy):
+            started.add(candidate.cluster_id)  # described afresh by its deletion, which reports it
+    return started
+
+
 def run(inputs: Inputs, ctx: RunContext, wf: Workflow, rds: RdsGateway, clock: Clock) -> None:
     """Start every deletion first, then wait for them together; one failure does not stop the rest."""
-    budget = Budget.start(clock, poll=inputs.poll_interval, timeout_minutes=inputs.timeout_minutes)
     scope = ctx.repository if inputs.purge_scope == "repository" else "every repository"
     wf.log(f"Looking for clones of {scope} in {rds.region} that are expired or whose PR is closed")
     candidates = find_candidates(rds.list_clusters(), inputs, ctx, wf, clock.now())
@@ -120,20 +143,23 @@ def run(inputs: Inputs, ctx: RunContext, wf: Workflow, rds: RdsGateway, clock: C
         return
     failures: list[str] = []
     deleting: list[Candidate] = []
+
+    def owner(candidate: Candidate) -> Owner:
+        repository = candidate.repository if inputs.purge_scope == "all" else ctx.repository
+        return Owner(repository, None, inputs.source_cluster)
+
+    started = _start_stopped(rds, wf, [c for c in candidates if not inputs.dry_run], owner)
     for candidate in candidates:
-        owner = Owner(
-            candidate.repository if inputs.purge_scope == "all" else ctx.repository,
-            None,
-            inputs.source_cluster,
-        )
+        # Each clone has the whole timeout-minutes to itself: a slow one does not fail the others.
+        budget = Budget.start(clock, poll=inputs.poll_interval, timeout_minutes=inputs.timeout_minutes)
         try:
             start_deletion(
                 rds,
                 candidate.cluster_id,
-                owner,
+                owner(candidate),
                 budget=budget,
                 dry_run=inputs.dry_run,
-                described=candidate.cluster,
+                described=None if candidate.cluster_id in started else candidate.cluster,
             )
         except ActionError as exc:
             candidate.result = f"failed: {exc.message}"
@@ -146,6 +172,7 @@ def run(inputs: Inputs, ctx: RunContext, wf: Workflow, rds: RdsGateway, clock: C
             f"({candidate.reason})"
         )
     if deleting and inputs.wait and not inputs.dry_run:
+        budget = Budget.start(clock, poll=inputs.poll_interval, timeout_minutes=inputs.timeout_minutes)
         try:
             rds.wait_until_gone([c.cluster_id for c in deleting], budget)
             for candidate in deleting:

@@ -8,6 +8,7 @@ from functools import partial
 from typing import TYPE_CHECKING
 
 from ..aws import tags as tagkeys
+from ..aws.states import STOPPED
 from ..clock import Budget, elapsed
 from ..config import Inputs
 from ..context import RunContext
@@ -71,6 +72,35 @@ def _problem(resource: Resource, clone_id: str, owner: Owner) -> str | None:
     return tagkeys.ownership_problem(resource, repository=owner.repository, pr=owner.pr, source=owner.source)
 
 
+def _check_owned(rds: RdsGateway, clone_id: str, owner: Owner, cluster: Resource) -> list[Resource]:
+    """The clone's instances, once the cluster and every instance is checked as the owner's."""
+    problem = _problem(cluster, clone_id, owner)
+    if problem:
+        raise _refuse(clone_id, problem, False)
+    instances = rds.cluster_instances(clone_id)
+    for instance in instances:
+        problem = _problem(instance, clone_id, owner)
+        if problem:
+            raise _refuse(clone_id, problem, False)
+    return instances
+
+
+def start_if_stopped(rds: RdsGateway, clone_id: str, owner: Owner) -> bool:
+    """StartDBCluster on a stopped clone, checked as the owner's on a fresh describe; True if started.
+
+    RDS deletes neither a stopped cluster nor its instances. While the clone is still stopping,
+    RDS refuses the start and this raises Busy.
+    """
+    fresh = rds.describe_cluster(clone_id)
+    if fresh is None or fresh.get("Status") not in STOPPED:
+        return False  # gone, or started meanwhile
+    problem = _problem(fresh, clone_id, owner)
+    if problem:
+        raise _refuse(clone_id, problem, False)
+    rds.start_cluster(clone_id)
+    return True
+
+
 def start_deletion(
     rds: RdsGateway,
     clone_id: str,
@@ -83,25 +113,35 @@ def start_deletion(
     """Check ownership, then delete the clone's instances and the clone (without waiting for it to go).
 
     Every delete call is preceded by a fresh describe and the same ownership check; a refusal
-    raises SafetyError. Busy states (still creating, modifying) are retried with backoff.
-    `described` saves the first describe when the caller has just listed the cluster.
+    raises SafetyError. Busy states (still creating, modifying) are retried with backoff. A
+    stopped clone is started first and waited for. `described` saves the first describe when the
+    caller has just listed the cluster.
     """
     result = Deletion(clone_id)
     cluster = described or rds.describe_cluster(clone_id)
     if cluster is None:
         return result
     result.found, result.status = True, str(cluster.get("Status", ""))
-    problem = _problem(cluster, clone_id, owner)
-    if problem:
-        raise _refuse(clone_id, problem, False)
-    instances = rds.cluster_instances(clone_id)
-    for instance in instances:
-        problem = _problem(instance, clone_id, owner)
-        if problem:
-            raise _refuse(clone_id, problem, False)
+    instances = _check_owned(rds, clone_id, owner, cluster)
     result.instances = [str(i["DBInstanceIdentifier"]) for i in instances]
     if dry_run or result.status == "deleting":
         return result
+
+    if result.status in STOPPED:
+        rds.log(f"'{clone_id}' is {result.status}, and RDS deletes no stopped cluster: starting it first")
+        rds.retry_while_busy(
+            partial(start_if_stopped, rds, clone_id, owner),
+            what=f"start '{clone_id}'",
+            budget=budget,
+            deleting=True,
+        )
+        result.status = "starting"
+    # A clone just started (here, by purge, or by hand) takes deletes only once it is available.
+    waited = result.status == "starting" and rds.wait_until_available(
+        clone_id, budget, need_instance=False, deleting=True
+    )
+    if waited is None:
+        return result  # gone meanwhile
 
     def guarded(describe: Callable[[], Resource | None], delete: Callable[[], None]) -> Callable[[], None]:
         def attempt() -> None:
@@ -121,11 +161,13 @@ def start_deletion(
             guarded(partial(rds.describe_instance, ident), partial(rds.delete_instance, ident)),
             what=f"delete the instance '{ident}'",
             budget=budget,
+            deleting=True,
         )
     rds.retry_while_busy(
         guarded(partial(rds.describe_cluster, clone_id), partial(rds.delete_cluster, clone_id)),
         what=f"delete the cluster '{clone_id}'",
         budget=budget,
+        deleting=True,
     )
     result.started = True
     return result

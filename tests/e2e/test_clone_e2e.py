@@ -142,7 +142,7 @@ def test_dry_run_prints_the_plan_and_changes_nothing(aws: Aws, run_action: RunAc
     assert run.outputs["cluster-id"] == CLONE
     assert "endpoint" not in run.outputs
     assert "Dry run: nothing will be changed" in run.stdout
-    assert f"clone:           {CLONE} (copy-on-write from prod, aurora-postgresql)" in run.stdout
+    assert f"clone:           {CLONE} (copy-on-write from prod, aurora-postgresql 16.4)" in run.stdout
     assert f"subnet group:    {aws.source['subnet_group']}" in run.stdout
     assert f"security groups: {aws.source['security_group']}" in run.stdout
     assert "aurora-clone/managed=true" in run.stdout

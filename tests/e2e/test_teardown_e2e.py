@@ -169,6 +169,7 @@ def test_unmanaged_cluster_with_the_clone_name_is_refused(aws: Aws, act: RunActi
         Engine="aurora-postgresql",
         MasterUsername="admin",
         MasterUserPassword="hand-made-password",
+        ServerlessV2ScalingConfiguration={"MinCapacity": 0.5, "MaxCapacity": 2},
     )
     aws.rds.create_db_instance(
         DBInstanceIdentifier=INSTANCE,

@@ -6,7 +6,6 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
-from botocore.awsrequest import AWSResponse
 
 from tests.fake_github import FakeGitHub
 from tests.helpers import FakeClock, Result, pr_event, run_main, runner_env
@@ -30,35 +29,6 @@ class Calls:
     def changing(self) -> list[str]:
         """Operations that change something in AWS."""
         return [n for n in self.names() if not n.startswith("Describe") and not n.startswith("List")]
-
-
-def fail_with(code: str, message: str = "") -> Callable[..., Any]:
-    """A before-call response: RDS answers the operation with this error."""
-
-    def respond(**_: Any) -> tuple[AWSResponse, dict[str, Any]]:
-        return AWSResponse("https://rds", 400, {}, None), {  # type: ignore[arg-type]
-            "Error": {"Code": code, "Message": message or code},
-            "ResponseMetadata": {"HTTPStatusCode": 400},
-        }
-
-    return respond
-
-
-def statuses(ident: str, sequence: list[str], kind: str = "cluster") -> Callable[..., None]:
-    """An after-call hook: each describe of `ident` reports the next status (the last one sticks)."""
-    remaining = list(sequence)
-    key, id_key, status_key = (
-        ("DBClusters", "DBClusterIdentifier", "Status")
-        if kind == "cluster"
-        else ("DBInstances", "DBInstanceIdentifier", "DBInstanceStatus")
-    )
-
-    def rewrite(parsed: dict[str, Any], **_: Any) -> None:
-        for item in parsed.get(key) or []:
-            if item.get(id_key) == ident:
-                item[status_key] = remaining.pop(0) if len(remaining) > 1 else remaining[0]
-
-    return rewrite
 
 
 class Harness:

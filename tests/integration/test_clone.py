@@ -6,8 +6,9 @@ from typing import Any
 
 import pytest
 
+from testkit.rds_model import common_error, fault, statuses
 from tests.helpers import REPOSITORY, pr_event
-from tests.integration.conftest import Harness, fail_with, statuses
+from tests.integration.conftest import Harness
 
 CLONE = "prod-pr-7"
 
@@ -84,6 +85,8 @@ def test_the_source_is_never_changed(action: Harness) -> None:
     assert after is not None and before is not None
     after.pop("LatestRestorableTime")
     before.pop("LatestRestorableTime")
+    # RDS itself records the clone group on the source (API reference, DBCluster.CloneGroupId).
+    assert "CloneGroupId" not in before and after.pop("CloneGroupId")
     assert after == before
     for name, params in action.calls.log:
         if not name.startswith("Describe"):
@@ -135,7 +138,7 @@ def test_a_rerun_reuses_the_clone(action: Harness) -> None:
 
 
 def test_a_clone_left_without_an_instance_is_completed(action: Harness) -> None:
-    action.on("before-call.rds.CreateDBInstance", fail_with("InternalFailure", "the network broke"))
+    action.on("before-call.rds.CreateDBInstance", common_error("InternalFailure", "the network broke"))
     first = action.run()
     assert first.code == 1
     assert action.instances(CLONE) == []
@@ -179,13 +182,17 @@ def test_waiting_follows_the_states_and_stops_at_the_first_ready_poll(action: Ha
 
 
 def test_the_instance_is_retried_while_the_cluster_is_still_creating(action: Harness) -> None:
-    refusals = iter([fail_with("InvalidDBClusterStateFault", "DBCluster prod-pr-7 is in creating state")] * 2)
+    """RDS refuses CreateDBInstance while the new cluster is 'creating' (moto never does)."""
+    action.on("after-call.rds.DescribeDBClusters", statuses(CLONE, ["creating", "creating", "available"]))
+    refused: list[int] = []
 
-    def refuse_twice(**kwargs: Any) -> Any:
-        handler = next(refusals, None)
-        return handler(**kwargs) if handler else None
+    def refuse_while_creating(**kwargs: Any) -> Any:
+        if len(refused) < 2:
+            refused.append(1)
+            return fault("InvalidDBClusterStateFault", "DBCluster prod-pr-7 is in creating state")(**kwargs)
+        return None
 
-    action.on("before-call.rds.CreateDBInstance", refuse_twice)
+    action.on("before-call.rds.CreateDBInstance", refuse_while_creating)
 
     result = action.run({"poll-interval": "10"})
 
@@ -193,10 +200,50 @@ def test_the_instance_is_retried_while_the_cluster_is_still_creating(action: Har
     assert len(action.calls.of("CreateDBInstance")) == 3
     assert result.clock.sleeps[:2] == [10, 10]
     assert (
-        "RDS cannot add the instance to 'prod-pr-7' yet (DBCluster prod-pr-7 is in creating state); "
-        "trying again every 10s" in result.log
+        "RDS cannot add the instance to 'prod-pr-7' yet (DBCluster prod-pr-7 is in creating state): "
+        "cluster 'prod-pr-7' is 'creating'; trying again every 10s" in result.log
     )
     assert len(action.instances(CLONE)) == 1
+
+
+def test_a_refusal_while_the_clone_is_available_is_not_retried(action: Harness) -> None:
+    """Not every InvalidDBClusterStateFault is busy: with nothing changing, retrying cannot help."""
+    message = (
+        "Set the Serverless v2 scaling configuration on the parent DB cluster before creating a "
+        "Serverless v2 DB instance."
+    )
+    action.on("before-call.rds.CreateDBInstance", fault("InvalidDBClusterStateFault", message))
+
+    result = action.run({"poll-interval": "10"})
+
+    assert result.code == 1
+    assert (
+        f"::error title=aurora-clone%3A aws error::RDS refused to add the instance to 'prod-pr-7': {message}"
+        in result.log
+    )
+    assert "waiting would not help" in result.summary
+    assert len(action.calls.of("CreateDBInstance")) == 1
+    assert result.clock.sleeps == []
+
+
+def test_a_clone_that_fails_while_its_instance_is_refused_ends_at_once(action: Harness) -> None:
+    """The instance is refused while the clone is creating; then the clone turns cloning-failed."""
+    action.on("after-call.rds.DescribeDBClusters", statuses(CLONE, ["creating", "cloning-failed"]))
+    action.on(
+        "before-call.rds.CreateDBInstance",
+        fault("InvalidDBClusterStateFault", "DBCluster prod-pr-7 is in creating state"),
+    )
+
+    result = action.run({"poll-interval": "10", "timeout-minutes": "60"})
+
+    assert result.code == 1
+    assert (
+        "::error title=aurora-clone%3A clone state::RDS refused to add the instance to 'prod-pr-7' "
+        "(DBCluster prod-pr-7 is in creating state), and the cluster 'prod-pr-7' is 'cloning-failed': "
+        "RDS could not make the clone." in result.log
+    )
+    assert result.clock.sleeps == [10]
+    assert len(action.calls.of("CreateDBInstance")) == 2
 
 
 @pytest.mark.filterwarnings("ignore:Exception\\(RDSClientError\\) with code Throttling")
@@ -224,15 +271,74 @@ def test_throttling_is_retried_by_the_sdk(action: Harness, monkeypatch: pytest.M
 
 
 @pytest.mark.parametrize(
-    ("kind", "status"),
+    ("kind", "status", "meaning", "fix"),
     [
-        ("cluster", "failed"),
-        ("cluster", "inaccessible-encryption-credentials"),
-        ("instance", "incompatible-parameters"),
-        ("instance", "incompatible-network"),
+        ("cluster", "cloning-failed", "RDS could not make the clone.", "Look at the events of 'prod-pr-7'"),
+        (
+            "cluster",
+            "stopped",
+            "Someone stopped the cluster; RDS does not start it again for up to seven days.",
+            "Start it (aws rds start-db-cluster --db-cluster-identifier prod-pr-7) and re-run the job",
+        ),
+        (
+            "cluster",
+            "stopping",
+            "Someone stopped the cluster; RDS does not start it again for up to seven days.",
+            "Start it (aws rds start-db-cluster --db-cluster-identifier prod-pr-7)",
+        ),
+        (
+            "cluster",
+            "inaccessible-encryption-credentials",
+            "RDS cannot use the KMS key that encrypts the source and its clones.",
+            "Make sure the key is enabled",
+        ),
+        (
+            "cluster",
+            "inaccessible-encryption-credentials-recoverable",
+            "RDS cannot use the KMS key that encrypts the source and its clones.",
+            "Make sure the key is enabled",
+        ),
+        (
+            "cluster",
+            "upgrade-failed",
+            "RDS reports 'upgrade-failed', a state that does not turn into available by itself.",
+            "Look at the events of 'prod-pr-7'",
+        ),
+        (
+            "instance",
+            "insufficient-capacity",
+            "AWS has no capacity for this instance class in the clone's Availability Zone right now.",
+            "Choose another instance-class, or try again later.",
+        ),
+        (
+            "instance",
+            "restore-error",
+            "RDS reports 'restore-error', a state that does not turn into available by itself.",
+            "Look at the events of 'prod-pr-7-1'",
+        ),
+        (
+            "instance",
+            "incompatible-parameters",
+            "The parameter group holds values the clone's instance cannot start with.",
+            "Check db-cluster-parameter-group against instance-class.",
+        ),
+        (
+            "instance",
+            "incompatible-network",
+            "The clone's subnet group or VPC cannot take the instance",
+            "Check db-subnet-group and security-group-ids.",
+        ),
+        (
+            "instance",
+            "failed",
+            "RDS reports 'failed', a state that does not turn into available by itself.",
+            "Look at the events of 'prod-pr-7-1'",
+        ),
     ],
 )
-def test_a_terminal_state_fails_at_once(action: Harness, kind: str, status: str) -> None:
+def test_a_state_that_does_not_pass_by_itself_ends_the_wait_at_once(
+    action: Harness, kind: str, status: str, meaning: str, fix: str
+) -> None:
     ident = CLONE if kind == "cluster" else "prod-pr-7-1"
     operation = "DescribeDBClusters" if kind == "cluster" else "DescribeDBInstances"
     action.on(f"after-call.rds.{operation}", statuses(ident, ["creating", status], kind=kind))
@@ -241,11 +347,11 @@ def test_a_terminal_state_fails_at_once(action: Harness, kind: str, status: str)
 
     assert result.code == 1
     assert (
-        f"::error title=aurora-clone%3A clone state::The clone's {kind} '{ident}' is '{status}', "
-        "a state it will not leave by itself." in result.log
+        f"::error title=aurora-clone%3A clone state::The clone's {kind} '{ident}' is '{status}': {meaning}"
+        in result.log
     )
-    assert result.clock.sleeps == [15]
-    assert "Look at the cluster's events in the RDS console" in result.summary
+    assert fix in result.summary
+    assert result.clock.sleeps == [15]  # one poll: the wait ends at the first look at the state
 
 
 def test_waiting_gives_up_at_timeout_minutes(action: Harness) -> None:
@@ -257,8 +363,24 @@ def test_waiting_gives_up_at_timeout_minutes(action: Harness) -> None:
     assert sum(result.clock.sleeps) == 120
     assert result.clock.sleeps == [50, 50, 20]
     assert "The clone 'prod-pr-7' was not available after timeout-minutes: 2" in result.log
-    assert "re-run the job to go on waiting" in result.summary
+    assert (
+        "The clone is still being created and it is kept: re-run the job to go on waiting" in result.summary
+    )
     assert action.cluster(CLONE) is not None  # kept for the rerun
+
+
+def test_a_timeout_in_another_passing_state_does_not_say_being_created(action: Harness) -> None:
+    action.on("after-call.rds.DescribeDBClusters", statuses(CLONE, ["creating", "modifying"]))
+
+    result = action.run({"timeout-minutes": "1", "poll-interval": "30"})
+
+    assert result.code == 1
+    assert "was not available after timeout-minutes: 1 (cluster prod-pr-7: modifying; instance" in result.log
+    assert "being created" not in result.log + result.summary
+    assert (
+        "RDS is still working on the clone, in states that pass by themselves, and it is kept"
+        in result.summary
+    )
 
 
 def test_wait_false_returns_after_the_create_calls(action: Harness) -> None:
@@ -348,14 +470,18 @@ def test_a_source_that_is_not_available_is_refused(action: Harness) -> None:
     result = action.run()
 
     assert result.code == 1
-    assert "The source cluster 'prod' is 'stopped'; RDS clones only an available cluster." in result.log
+    assert (
+        "::error title=aurora-clone%3A clone state::RDS cannot clone 'prod'; nothing was changed:%0A"
+        "- 'prod' is 'stopped', and RDS clones only an available cluster; start the source (or wait "
+        "until it is available) and re-run the job" in result.log
+    )
     assert action.calls.changing() == []
 
 
 def test_access_denied_names_the_iam_action(action: Harness) -> None:
     action.on(
         "before-call.rds.RestoreDBClusterToPointInTime",
-        fail_with("AccessDenied", "User is not authorized to perform: rds:RestoreDBClusterToPointInTime"),
+        common_error("AccessDenied", "User is not authorized to perform: rds:RestoreDBClusterToPointInTime"),
     )
 
     result = action.run()
@@ -370,7 +496,7 @@ def test_access_denied_names_the_iam_action(action: Harness) -> None:
 def test_a_quota_error_suggests_purge(action: Harness) -> None:
     action.on(
         "before-call.rds.RestoreDBClusterToPointInTime",
-        fail_with("DBClusterQuotaExceededFault", "Cannot create more than 40 clusters"),
+        fault("DBClusterQuotaExceededFault", "Cannot create more than 40 clusters"),
     )
 
     result = action.run()
@@ -393,7 +519,7 @@ def test_a_clone_created_by_a_concurrent_run_is_reused(action: Harness) -> None:
             DeletionProtection=False,
             Tags=[{"Key": k, "Value": v} for k, v in CONTRACT_TAGS.items()],
         )
-        return fail_with("DBClusterAlreadyExistsFault", "DB Cluster already exists")()
+        return fault("DBClusterAlreadyExistsFault", "DB Cluster already exists")()
 
     action.on("before-call.rds.RestoreDBClusterToPointInTime", race)
 

@@ -6,8 +6,9 @@ from typing import Any
 
 from botocore.exceptions import NoCredentialsError
 
+from testkit.rds_model import common_error
 from tests.helpers import pr_event
-from tests.integration.conftest import Harness, fail_with
+from tests.integration.conftest import Harness
 
 
 def no_credentials(**_: Any) -> None:
@@ -55,7 +56,7 @@ def test_missing_credentials_show_the_workflow_yaml_to_add(action: Harness) -> N
 
 
 def test_access_denied_shows_the_iam_statement(action: Harness) -> None:
-    action.on("before-call.rds.CreateDBInstance", fail_with("AccessDenied", "not authorized"))
+    action.on("before-call.rds.CreateDBInstance", common_error("AccessDenied", "not authorized"))
 
     result = action.run()
 

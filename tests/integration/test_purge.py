@@ -7,8 +7,9 @@ from typing import Any
 
 import pytest
 
+from testkit.rds_model import common_error
 from tests.fake_github import FakeGitHub
-from tests.integration.conftest import Harness, fail_with
+from tests.integration.conftest import Harness
 
 SCHEDULE: dict[str, Any] = {"schedule": "17 3 * * *"}
 PAST, FUTURE = "2026-11-20T00:00:00Z", "2026-12-20T00:00:00Z"
@@ -111,7 +112,7 @@ def test_when_github_cannot_answer_only_expiry_counts(account: Harness, github: 
 
 
 def test_one_failed_deletion_does_not_stop_the_others(account: Harness) -> None:
-    deny = fail_with("AccessDenied", "not authorized to delete prod-pr-1")
+    deny = common_error("AccessDenied", "not authorized to delete prod-pr-1")
 
     def deny_prod_pr_1(params: dict[str, Any], **kwargs: Any) -> Any:
         return deny(**kwargs) if "prod-pr-1" in str(params.get("body", "")) else None

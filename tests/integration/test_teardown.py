@@ -7,8 +7,9 @@ from typing import Any
 import pytest
 from botocore.awsrequest import AWSResponse
 
+from testkit.rds_model import busy, common_error, statuses
 from tests.helpers import REPOSITORY, pr_event
-from tests.integration.conftest import Harness, fail_with, statuses
+from tests.integration.conftest import Harness
 
 CLONE = "prod-pr-7"
 CLOSED = pr_event("closed")
@@ -114,20 +115,12 @@ def test_an_already_deleting_clone_gets_no_delete_call(action: Harness) -> None:
 
 def test_a_pr_closed_while_its_clone_is_being_created_waits_then_deletes(action: Harness) -> None:
     action.run({"wait": "false"})
-    refusals = {
-        "DeleteDBInstance": [fail_with("InvalidDBInstanceStateFault", "Instance is creating")] * 2,
-        "DeleteDBCluster": [fail_with("InvalidDBClusterStateFault", "Cluster is creating")],
-    }
-
-    def busy(operation: str) -> Any:
-        def respond(**kwargs: Any) -> Any:
-            pending = refusals[operation]
-            return pending.pop(0)(**kwargs) if pending else None
-
-        return respond
-
-    for operation in refusals:
-        action.on(f"before-call.rds.{operation}", busy(operation))
+    instance_report, instance_refusal = busy("instance", "prod-pr-7-1", "creating", 2, "Instance is creating")
+    cluster_report, cluster_refusal = busy("cluster", CLONE, "creating", 1, "Cluster is creating")
+    action.on("after-call.rds.DescribeDBInstances", instance_report)
+    action.on("before-call.rds.DeleteDBInstance", instance_refusal)
+    action.on("after-call.rds.DescribeDBClusters", cluster_report)
+    action.on("before-call.rds.DeleteDBCluster", cluster_refusal)
 
     result = action.run(event=CLOSED, inputs={"poll-interval": "10"})
 
@@ -135,23 +128,17 @@ def test_a_pr_closed_while_its_clone_is_being_created_waits_then_deletes(action:
     assert [name for name, _ in deletes(action)] == ["DeleteDBInstance"] * 3 + ["DeleteDBCluster"] * 2
     assert result.clock.sleeps == [10, 20, 10]
     assert (
-        "RDS cannot delete the instance 'prod-pr-7-1' yet (Instance is creating); trying again with backoff"
-        in (result.log)
+        "RDS cannot delete the instance 'prod-pr-7-1' yet (Instance is creating): instance 'prod-pr-7-1' "
+        "is 'creating'; trying again with backoff" in result.log
     )
     assert action.cluster(CLONE) is None
 
 
 def test_a_busy_cluster_is_retried_once_then_deleted(action: Harness) -> None:
     action.run()
-    refused: list[int] = []
-
-    def once(**kwargs: Any) -> Any:
-        if refused:
-            return None
-        refused.append(1)
-        return fail_with("InvalidDBClusterStateFault", "Cluster is modifying")(**kwargs)
-
-    action.on("before-call.rds.DeleteDBCluster", once)
+    report, refusal = busy("cluster", CLONE, "modifying", 1, "Cluster is modifying")
+    action.on("after-call.rds.DescribeDBClusters", report)
+    action.on("before-call.rds.DeleteDBCluster", refusal)
 
     result = action.run(event=CLOSED)
 
@@ -160,21 +147,57 @@ def test_a_busy_cluster_is_retried_once_then_deleted(action: Harness) -> None:
     assert action.cluster(CLONE) is None
 
 
+def test_a_busy_instance_is_retried_with_its_wire_code(action: Harness) -> None:
+    """RDS sends InvalidDBInstanceState (the shape is InvalidDBInstanceStateFault): still busy."""
+    action.run()
+    report, refusal = busy("instance", "prod-pr-7-1", "backing-up", 1, "Instance is backing up")
+    action.on("after-call.rds.DescribeDBInstances", report)
+    action.on("before-call.rds.DeleteDBInstance", refusal)
+
+    result = action.run(event=CLOSED)
+
+    assert result.code == 0, result.log
+    assert len(action.calls.of("DeleteDBInstance")) == 2
+    assert action.cluster(CLONE) is None
+
+
 def test_busy_until_the_timeout_fails_clearly(action: Harness) -> None:
     action.run()
-    action.on(
-        "before-call.rds.DeleteDBCluster", fail_with("InvalidDBClusterStateFault", "Cluster is upgrading")
-    )
+    report, refusal = busy("cluster", CLONE, "upgrading", 1000, "Cluster is upgrading")
+    action.on("after-call.rds.DescribeDBClusters", report)
+    action.on("before-call.rds.DeleteDBCluster", refusal)
 
     result = action.run(event=CLOSED, inputs={"timeout-minutes": "1", "poll-interval": "15"})
 
     assert result.code == 1
-    assert "RDS kept refusing to delete the cluster 'prod-pr-7' until timeout-minutes ran out" in result.log
+    assert (
+        "RDS kept refusing to delete the cluster 'prod-pr-7' until timeout-minutes ran out "
+        "(cluster 'prod-pr-7' is 'upgrading'): Cluster is upgrading" in result.log
+    )
     assert sum(result.clock.sleeps) <= 60
 
 
+def test_a_refused_delete_in_a_state_that_does_not_pass_fails_at_once(action: Harness) -> None:
+    action.run()
+    report, refusal = busy("instance", "prod-pr-7-1", "incompatible-parameters", 1000, "Instance is broken")
+    action.on("after-call.rds.DescribeDBInstances", report)
+    action.on("before-call.rds.DeleteDBInstance", refusal)
+
+    result = action.run(event=CLOSED, inputs={"timeout-minutes": "60"})
+
+    assert result.code == 1
+    assert (
+        "RDS refused to delete the instance 'prod-pr-7-1' (Instance is broken), and the instance "
+        "'prod-pr-7-1' is 'incompatible-parameters': RDS will not delete it while it is "
+        "'incompatible-parameters', and that state does not pass by itself." in result.log
+    )
+    assert "Delete it in the console once RDS allows it" in result.summary
+    assert result.clock.sleeps == []
+    assert action.cluster(CLONE) is not None
+
+
 def test_a_partial_clone_without_an_instance_is_deleted(action: Harness) -> None:
-    action.on("before-call.rds.CreateDBInstance", fail_with("InternalFailure"))
+    action.on("before-call.rds.CreateDBInstance", common_error("InternalFailure"))
     action.run()
     assert action.cluster(CLONE) is not None and action.instances(CLONE) == []
 

@@ -37,6 +37,14 @@ BAD_VALUES = [
         "prod--db",
         f"source-cluster: expected a DB cluster identifier: {IDENTIFIER_RULE}, got 'prod--db'",
     ),
+    (
+        "source-cluster",
+        "arn:aws:rds:eu-west-1:210987654321:cluster:shop-production",
+        "source-cluster: a cluster ARN (a source shared from another account through AWS RAM) is not "
+        "supported: a cross-account clone needs a subnet group, security groups and a KMS key of this "
+        "account, which the action does not set up; give the identifier of a cluster in this account "
+        "and region, got 'arn:aws:rds:eu-west-1:210987654321:cluster:shop-production'",
+    ),
     ("label", "", "label: expected a GitHub label name of 1 to 50 characters, got ''"),
     ("label", "l" * 51, f"label: expected a GitHub label name of 1 to 50 characters, got '{'l' * 51}'"),
     (
@@ -100,7 +108,11 @@ BAD_VALUES = [
         "86401",
         "seconds-until-auto-pause: expected a whole number of seconds, from 300 to 86400, got '86401'",
     ),
-    ("db-subnet-group", "-subnets", "db-subnet-group: expected a DB subnet group name, got '-subnets'"),
+    (
+        "db-subnet-group",
+        "-subnets",
+        "db-subnet-group: expected a DB subnet group name, got '-subnets'",
+    ),
     (
         "db-cluster-parameter-group",
         "params/prod",
@@ -116,18 +128,20 @@ BAD_VALUES = [
     (
         "tags",
         "aurora-clone/pr=9",
-        "tags: keys starting with aurora-clone/ or aws: are reserved, got 'aurora-clone/pr=9'",
+        "tags: keys starting with aurora-clone/ are the action's own, got 'aurora-clone/pr=9'",
     ),
     (
         "tags",
         "Aurora-Clone/Managed=false",
-        "tags: keys starting with aurora-clone/ or aws: are reserved, got 'Aurora-Clone/Managed=false'",
+        "tags: keys starting with aurora-clone/ are the action's own, got 'Aurora-Clone/Managed=false'",
     ),
     (
         "tags",
         "AWS:cloudformation:stack-name=x",
-        "tags: keys starting with aurora-clone/ or aws: are reserved, got 'AWS:cloudformation:stack-name=x'",
+        "tags: RDS refuses a tag key starting with aws: or rds:, got 'AWS:cloudformation:stack-name=x'",
     ),
+    ("tags", "rds:team=x", "tags: RDS refuses a tag key starting with aws: or rds:, got 'rds:team=x'"),
+    ("tags", "team=aws:x", "tags: RDS refuses a tag value starting with aws: or rds:, got 'team=aws:x'"),
     (
         "tags",
         f"{KEY_129}=v",
@@ -137,6 +151,27 @@ BAD_VALUES = [
         "tags",
         f"k={VALUE_257}",
         f"tags: a tag key has at most 128 characters and a value at most 256, got 'k={VALUE_257}'",
+    ),
+    (
+        "tags",
+        "team=checkout!",
+        "tags: RDS allows only letters, digits, spaces and _ . : / = + - @ in tags, not '!', got 'team=checkout!'",
+    ),
+    (
+        "tags",
+        "cost,center=shop",
+        "tags: RDS allows only letters, digits, spaces and _ . : / = + - @ in tags, not ',', got 'cost,center=shop'",
+    ),
+    (
+        "tags",
+        "note=a\tb",
+        "tags: RDS allows only letters, digits, spaces and _ . : / = + - @ in tags, not '\\t', got 'note=a\\tb'",
+    ),
+    ("tags", "team=a\nteam=b", "tags: the key 'team' is given twice, got 'team=b'"),
+    (
+        "tags",
+        "\n".join(f"k{i}=v" for i in range(46)),
+        "tags: RDS allows 50 tags a resource and the action sets 5 of its own, so at most 45 here, got 46",
     ),
     *[
         ("ttl", bad, f"ttl: expected a whole number followed by m, h or d, like 30m, 12h or 7d, got '{bad}'")
@@ -163,8 +198,11 @@ BAD_VALUES = [
 def test_a_bad_value_is_reported_with_the_input_the_value_and_the_rule(
     name: str, value: str, message: str
 ) -> None:
-    # min-capacity 0 keeps the auto-pause rows to the one rule they test.
-    extra = {"INPUT_MIN-CAPACITY": "0"} if name == "seconds-until-auto-pause" else {}
+    # min-capacity 0 and a security group keep these rows to the one rule they test.
+    extra = {
+        "seconds-until-auto-pause": {"INPUT_MIN-CAPACITY": "0"},
+        "db-subnet-group": {"INPUT_SECURITY-GROUP-IDS": "sg-0123456789abcdef0"},
+    }.get(name, {})
     assert problems({"INPUT_" + name.upper(): value, **extra}) == [message]
 
 
@@ -187,8 +225,20 @@ def test_a_bad_value_is_reported_with_the_input_the_value_and_the_rule(
             {"mode": "clone"},
             "source-cluster: required when mode is clone; give the cluster to clone",
         ),
+        (
+            {"db-subnet-group": "preview-subnets"},
+            "security-group-ids: required with db-subnet-group ('preview-subnets'): the source's "
+            "security groups belong to the source's VPC and RDS rejects them in another VPC; give "
+            "security groups of the subnet group's VPC",
+        ),
     ],
-    ids=["min-above-default-max", "min-above-max", "auto-pause-without-min-0", "clone-without-source"],
+    ids=[
+        "min-above-default-max",
+        "min-above-max",
+        "auto-pause-without-min-0",
+        "clone-without-source",
+        "subnet-group-without-security-groups",
+    ],
 )
 def test_rules_between_inputs(inputs: dict[str, str], message: str) -> None:
     assert problems(env(**inputs)) == [message]

@@ -20,6 +20,7 @@ SOURCE_ARN = "arn:aws:rds:eu-west-1:123456789012:cluster:shop-production"
 CHANGING = {
     "rds:DeleteDBCluster",
     "rds:DeleteDBInstance",
+    "rds:StartDBCluster",
     "rds:ModifyDBCluster",
     "rds:AddTagsToResource",
     "rds:RemoveTagsFromResource",
@@ -55,14 +56,17 @@ def test_every_gateway_call_documents_its_iam_actions() -> None:
     assert {f"rds:{name}" for name in called} <= documented_actions()
 
 
-def test_the_policy_allows_every_documented_action() -> None:
+def test_the_policy_allows_exactly_the_documented_actions() -> None:
     documented = documented_actions()
     assert documented >= {
         "rds:RestoreDBClusterToPointInTime",
         "rds:DeleteDBCluster",
         "rds:DescribeDBClusters",
+        "rds:DescribeDBEngineVersions",
+        "rds:StartDBCluster",
+        "kms:DescribeKey",
     }
-    assert documented - allowed_actions() == set()
+    assert allowed_actions() == documented
 
 
 def test_the_purge_policy_allows_listing_and_deleting() -> None:
@@ -72,15 +76,19 @@ def test_the_purge_policy_allows_listing_and_deleting() -> None:
         "rds:DescribeDBInstances",
         "rds:DeleteDBInstance",
         "rds:DeleteDBCluster",
+        "rds:StartDBCluster",
     }
 
 
 @pytest.mark.parametrize("policy", POLICIES, ids=lambda p: p.name)
-def test_deletes_are_allowed_only_on_resources_tagged_as_this_repositorys_clones(policy: Path) -> None:
+def test_deletes_and_starts_are_allowed_only_on_resources_tagged_as_this_repositorys_clones(
+    policy: Path,
+) -> None:
+    guarded = {"rds:DeleteDBCluster", "rds:DeleteDBInstance", "rds:StartDBCluster", "rds:ModifyDBCluster"}
     for statement in statements(policy):
         if statement["Effect"] != "Allow":
             continue
-        if set(as_list(statement["Action"])) & {"rds:DeleteDBCluster", "rds:DeleteDBInstance"}:
+        if set(as_list(statement["Action"])) & guarded:
             assert statement["Condition"]["StringEquals"]["aws:ResourceTag/aurora-clone/managed"] == "true"
             assert (
                 statement["Condition"]["StringEquals"]["aws:ResourceTag/aurora-clone/repository"]

@@ -115,3 +115,36 @@ def test_without_a_pr_any_pr_of_the_repository_is_ours() -> None:
 def test_tag_map() -> None:
     assert tag_map({"TagList": [{"Key": "a", "Value": "1"}, {"Key": "b"}]}) == {"a": "1", "b": ""}
     assert tag_map({}) == {}
+
+
+def test_the_tag_rule_is_the_one_the_rds_service_model_documents() -> None:
+    """Shape Tag in botocore's RDS model states the rule in prose; hold tag_problem to it."""
+    import botocore.session
+
+    from clone_action.aws import tags as tagkeys
+
+    shape = botocore.session.get_session().get_service_model("rds").shape_for("Tag")
+    for member, length in (("Key", "1 to 128"), ("Value", "1 to 256")):
+        doc = shape.members[member].documentation
+        assert f"from {length} Unicode characters" in doc
+        assert "can't be prefixed with <code>aws:</code> or <code>rds:</code>" in doc
+        symbols = doc.split("\\\\p{N}")[1].split("]")[0].replace("\\\\", "")
+        assert '(Java regex: "^([\\\\p{L}\\\\p{Z}\\\\p{N}' in doc
+        assert symbols == tagkeys.TAG_SYMBOLS
+    assert (tagkeys.MAX_KEY, tagkeys.MAX_VALUE) == (128, 256)
+
+
+@pytest.mark.parametrize(
+    ("key", "value"),
+    [
+        ("équipe", "paiements"),
+        ("owner", "José Núñez"),
+        ("cost-center", "shop/eu_1:a=b+c@d.e"),
+        ("版本", "二"),
+        ("empty", ""),
+    ],
+)
+def test_tags_rds_accepts(key: str, value: str) -> None:
+    from clone_action.aws.tags import tag_problem
+
+    assert tag_problem(key, value) is None

@@ -1,0 +1,114 @@
+"""RDS states: which ones pass by themselves, and what to do about the ones that do not.
+
+From the Aurora User Guide, "Viewing DB cluster status" and "Viewing DB instance status"
+(https://docs.aws.amazon.com/AmazonRDS/latest/AuroraUserGuide/accessing-monitoring.html).
+Waiting goes on only through an allow-list of states that lead back to `available` by
+themselves, as terraform-provider-aws's waiters do: any other state, including one AWS adds
+later, ends the wait at once with the state named.
+"""
+
+from __future__ import annotations
+
+READY = "available"
+
+# States that turn into `available` without anyone acting.
+TRANSIENT = frozenset(
+    {
+        "creating",
+        "backing-up",
+        "backtracking",
+        "modifying",
+        "rebooting",
+        "upgrading",
+        "maintenance",
+        "renaming",
+        "resetting-master-credentials",
+        "storage-optimization",
+        "storage-initialization",
+        "storage-config-upgrade",
+        "starting",
+        "failing-over",
+        "promoting",
+        "update-iam-db-auth",
+        "migrating",
+        "converting-to-vpc",
+        "moving-to-vpc",
+    }
+)
+TRANSIENT_PREFIXES = ("configuring-",)  # configuring-enhanced-monitoring, -iam-database-auth, -log-exports
+
+# States that change by themselves, though not into `available`: a refusal in one of these
+# is worth retrying (a stopping cluster can be started once stopped, a deleting one goes away).
+SETTLING = frozenset({"stopping", "deleting", "delete-precheck"})
+
+STOPPED = frozenset({"stopped", "stopping"})
+
+
+def is_transient(status: str) -> bool:
+    """True for a state that leads to `available` by itself: worth waiting through."""
+    return status in TRANSIENT or status.startswith(TRANSIENT_PREFIXES)
+
+
+def settles(status: str) -> bool:
+    """True for a state RDS leaves by itself (transient, stopping, deleting)."""
+    return is_transient(status) or status in SETTLING
+
+
+def explain(kind: str, ident: str, status: str, *, deleting: bool = False) -> tuple[str, str]:
+    """(what it means, how to fix it) for a state that will not turn into `available` by itself.
+
+    `deleting`: the action was deleting the clone, so the fix is not to delete it.
+    """
+    where = f"Look at the events of '{ident}' in the RDS console."
+    again = "Delete the clone (remove the label, or mode: teardown), then label the pull request again."
+    if deleting and status not in STOPPED:
+        return (
+            f"RDS will not delete it while it is '{status}', and that state does not pass by itself.",
+            f"{where} Delete it in the console once RDS allows it (or ask AWS Support), then re-run "
+            "the job to confirm.",
+        )
+    if status == "cloning-failed":
+        return (
+            "RDS could not make the clone.",
+            f"{where} {again} If it fails again, check that the source is healthy and that the "
+            "account has room for another cluster.",
+        )
+    if status in STOPPED:
+        return (
+            f"Someone stopped the {kind}; RDS does not start it again for up to seven days.",
+            f"Start it (aws rds start-db-cluster --db-cluster-identifier {ident}) and re-run the job, "
+            "or remove the label to delete the clone.",
+        )
+    if status == "deleting":
+        return (
+            f"The {kind} is being deleted, by a teardown or purge or by hand.",
+            "Re-run this job once the deletion has finished to get a fresh clone.",
+        )
+    if status == "insufficient-capacity":
+        return (
+            "AWS has no capacity for this instance class in the clone's Availability Zone right now.",
+            f"{again} Choose another instance-class, or try again later.",
+        )
+    if status.startswith("inaccessible-encryption-credentials"):
+        return (
+            "RDS cannot use the KMS key that encrypts the source and its clones.",
+            "Make sure the key is enabled and that RDS may use it (key policy, grants); "
+            f"{again[0].lower()}{again[1:]}",
+        )
+    if status == "incompatible-network":
+        return (
+            "The clone's subnet group or VPC cannot take the instance (no free IP addresses, or a "
+            "subnet or security group is gone).",
+            f"Check db-subnet-group and security-group-ids. {again}",
+        )
+    if status == "incompatible-parameters":
+        return (
+            "The parameter group holds values the clone's instance cannot start with.",
+            f"Check db-cluster-parameter-group against instance-class. {again}",
+        )
+    if status == "storage-full":
+        return ("The instance ran out of storage.", f"{where} {again}")
+    return (
+        f"RDS reports '{status}', a state that does not turn into available by itself.",
+        f"{where} {again}",
+    )

@@ -1,0 +1,256 @@
+"""moto's RDS, corrected where it differs from real RDS in ways the action depends on.
+
+`install()` patches moto's RDS classes in this process, so `mock_aws` and every
+ThreadedMotoServer started here behave alike. Each correction names what it follows:
+
+- RestoreDBClusterToPointInTime (API reference): a cluster id that exists is
+  DBClusterAlreadyExistsFault (moto overwrote it); Port defaults to the engine's port, StorageType
+  to `aurora`, EngineLifecycleSupport to `open-source-rds-extended-support` (moto copied the
+  source's). "You can't create a clone from an Aurora DB cluster that has no DB instances"
+  (Aurora User Guide, "Limitations of Aurora cloning"; the guide names no error code: this
+  double answers InvalidDBClusterStateFault).
+- CloneGroupId (API reference, DBCluster): null until the first clone, then shared by the
+  source and its copy-on-write clones; DescribeDBClusters filters by `clone-group-id`. "After
+  you have 15 clones, the next clone that you create is a full copy": the guide does not say
+  which CloneGroupId a full copy gets (a PITR inherits the source's); this double gives it one
+  of its own.
+- CreateDBCluster: StorageType `aurora` for Aurora, left out of a describe ("The storage type
+  isn't returned when you set it to aurora"); moto said gp2.
+- A stopped cluster (Aurora User Guide, "Stopping and starting an Aurora DB cluster"): "You
+  can't modify the configuration of an Aurora DB cluster, or any of its DB instances, while the
+  cluster is stopped. You also can't add or remove DB instances from the cluster, or delete the
+  cluster if it still has any associated DB instances." Its instances are stopped with it;
+  StartDBCluster reports `starting`, then `available`.
+- Serverless v2 (Aurora User Guide, "Requirements for Aurora Serverless v2"): a db.serverless
+  instance needs the cluster's ServerlessV2ScalingConfiguration, else InvalidDBClusterStateFault
+  with the message AWS prints.
+- DescribeDBEngineVersions (moto has none): ServerlessV2FeaturesSupport from the capacity table
+  of "How Aurora Serverless v2 works", per engine version.
+
+What no double here knows (how long states last, pending modifications, throttling) stays in the
+tests, with botocore hooks.
+"""
+
+from __future__ import annotations
+
+import re
+import uuid
+from typing import Any
+
+REAL_RDS = "real-rds"
+SERVERLESS_V2_REFUSAL = (
+    "Set the Serverless v2 scaling configuration on the parent DB cluster before creating a "
+    "Serverless v2 DB instance."
+)
+COPY_ON_WRITE_LIMIT = 15
+_installed = False
+
+# "How Aurora Serverless v2 works", capacity table: the first version of each major line with
+# (0.5-128), (0.5-256) and (0-256) ACUs. Aurora MySQL by its Aurora version (3.xx), Aurora
+# PostgreSQL by its engine version; Aurora MySQL 2 has no Serverless v2.
+CAPACITY_TABLE: dict[str, dict[int, list[tuple[tuple[int, ...], float, float]]]] = {
+    "aurora-mysql": {
+        3: [((3, 2, 0), 0.5, 128), ((3, 6, 0), 0.5, 256), ((3, 8, 0), 0, 256)],
+        4: [((4, 0, 0), 0, 256)],
+    },
+    "aurora-postgresql": {
+        13: [((13, 6), 0.5, 128), ((13, 13), 0.5, 256), ((13, 15), 0, 256)],
+        14: [((14, 3), 0.5, 128), ((14, 10), 0.5, 256), ((14, 12), 0, 256)],
+        15: [((15, 2), 0.5, 128), ((15, 5), 0.5, 256), ((15, 7), 0, 256)],
+        16: [((16, 1), 0.5, 256), ((16, 3), 0, 256)],
+        17: [((17, 0), 0, 256)],
+    },
+}
+
+
+def _version(engine: str, version: str) -> tuple[int, ...] | None:
+    """(3, 8, 0) for '8.0.mysql_aurora.3.08.0', (16, 4) for '16.4'."""
+    text = version.split("mysql_aurora.")[-1] if engine == "aurora-mysql" else version
+    parts = re.findall(r"\d+", text)
+    return tuple(int(p) for p in parts) if parts else None
+
+
+def serverless_v2_support(engine: str, version: str) -> dict[str, float] | None:
+    """ServerlessV2FeaturesSupport of an engine version, or None when it has no Serverless v2."""
+    parsed = _version(engine, version)
+    if parsed is None:
+        return None
+    found = None
+    for first, least, most in CAPACITY_TABLE.get(engine, {}).get(parsed[0], []):
+        if parsed >= first:
+            found = {"MinCapacity": float(least), "MaxCapacity": float(most)}
+    return found
+
+
+def install() -> None:
+    """Patch moto's RDS in this process (once)."""
+    global _installed
+    if _installed:
+        return
+    _installed = True
+    from moto.rds import exceptions as errors
+    from moto.rds.models import DBCluster, DBInstanceClustered, RDSBackend
+    from moto.rds.responses import RDSResponse
+    from moto.rds.utils import FilterDef
+
+    def refuse(code: str, message: str) -> Exception:
+        return errors.RDSClientError(code, message)
+
+    DBCluster.SUPPORTED_FILTERS = {
+        **DBCluster.SUPPORTED_FILTERS,
+        "clone-group-id": FilterDef(["clone_group_id"], "Clone Group Ids"),
+    }
+
+    status_property = DBCluster.status
+
+    def cluster_status(self: Any) -> str:
+        # moto reports `creating` once, then `available`; a start passes the same way.
+        if self._status == "starting":
+            self._status = "available"
+            return "starting"
+        return str(status_property.fget(self))  # type: ignore[attr-defined]
+
+    DBCluster.status = property(cluster_status, status_property.fset)  # type: ignore[method-assign,assignment]
+
+    create_cluster = RDSBackend.create_db_cluster
+
+    def create_db_cluster(self: Any, kwargs: dict[str, Any]) -> Any:
+        aurora = str(kwargs.get("engine", "")).startswith("aurora")
+        storage = kwargs.get("storage_type") or ("aurora" if aurora else None)
+        if storage:
+            kwargs["storage_type"] = storage
+        if aurora:
+            kwargs.setdefault("allocated_storage", 1)  # what RDS reports for Aurora storage
+        cluster = create_cluster(self, kwargs)
+        if aurora:
+            cluster.storage_type = None if storage == "aurora" else storage
+            cluster.engine_lifecycle_support = (
+                kwargs.get("engine_lifecycle_support") or "open-source-rds-extended-support"
+            )
+        if not hasattr(cluster, "clone_group_id"):
+            cluster.clone_group_id = None
+        return cluster
+
+    restore = RDSBackend.restore_db_cluster_to_point_in_time
+
+    def restore_db_cluster_to_point_in_time(
+        self: Any,
+        db_cluster_identifier: str,
+        source_db_cluster_identifier: str,
+        restore_type: str = "full-copy",
+        **overrides: Any,
+    ) -> Any:
+        if db_cluster_identifier in self.clusters:
+            raise refuse("DBClusterAlreadyExistsFault", "DB Cluster already exists")
+        source = self.describe_db_clusters(db_cluster_identifier=source_db_cluster_identifier)[0]
+        if not source.members:
+            raise refuse(
+                "InvalidDBClusterStateFault",
+                f"DB cluster {source.db_cluster_identifier} has no DB instances and cannot be cloned.",
+            )
+        overrides.setdefault("port", DBCluster.default_port(source.engine))
+        overrides.setdefault("storage_type", "aurora")
+        overrides.setdefault("engine_lifecycle_support", "open-source-rds-extended-support")
+        clone = restore(self, db_cluster_identifier, source_db_cluster_identifier, restore_type, **overrides)
+        clone.engine_lifecycle_support = overrides["engine_lifecycle_support"]
+        if restore_type == "copy-on-write":
+            group = source.clone_group_id or str(uuid.uuid4())
+            source.clone_group_id = group
+            sharing = [c for c in self.clusters.values() if c is not clone and c.clone_group_id == group]
+            full_copy = len(sharing) - 1 >= COPY_ON_WRITE_LIMIT
+            clone.clone_group_id = str(uuid.uuid4()) if full_copy else group
+        else:
+            clone.clone_group_id = source.clone_group_id
+        return clone
+
+    def refuse_when_stopped(cluster: Any, what: str, code: str = "InvalidDBClusterStateFault") -> None:
+        if cluster is not None and cluster._status in ("stopped", "stopping"):
+            raise refuse(
+                code,
+                f"DbCluster {cluster.db_cluster_identifier} is in {cluster._status} state; {what}",
+            )
+
+    create_instance = RDSBackend.create_db_instance
+
+    def create_db_instance(self: Any, db_kwargs: dict[str, Any]) -> Any:
+        cluster = self.clusters.get(db_kwargs.get("db_cluster_identifier") or "")
+        refuse_when_stopped(cluster, "start it before adding DB instances.")
+        if (
+            cluster is not None
+            and db_kwargs.get("db_instance_class") == "db.serverless"
+            and not getattr(cluster, "serverless_v2_scaling_configuration", None)
+        ):
+            raise refuse("InvalidDBClusterStateFault", SERVERLESS_V2_REFUSAL)
+        return create_instance(self, db_kwargs)
+
+    delete_instance = RDSBackend.delete_db_instance
+
+    def delete_db_instance(self: Any, db_instance_identifier: str, *args: Any, **kwargs: Any) -> Any:
+        instance = self.databases.get(db_instance_identifier)
+        if isinstance(instance, DBInstanceClustered):
+            cluster = self.clusters.get(instance.db_cluster_identifier)
+            refuse_when_stopped(
+                cluster, "start it before deleting its DB instances.", "InvalidDBInstanceStateFault"
+            )
+        return delete_instance(self, db_instance_identifier, *args, **kwargs)
+
+    delete_cluster = RDSBackend.delete_db_cluster
+
+    def delete_db_cluster(self: Any, cluster_identifier: str, *args: Any, **kwargs: Any) -> Any:
+        cluster = self.clusters.get(cluster_identifier)
+        if cluster is not None and cluster.members:
+            refuse_when_stopped(cluster, "start it before deleting it.")
+        return delete_cluster(self, cluster_identifier, *args, **kwargs)
+
+    modify_cluster = RDSBackend.modify_db_cluster
+
+    def modify_db_cluster(self: Any, kwargs: dict[str, Any]) -> Any:
+        refuse_when_stopped(self.clusters.get(kwargs.get("db_cluster_identifier") or ""), "start it first.")
+        return modify_cluster(self, kwargs)
+
+    stop_cluster = RDSBackend.stop_db_cluster
+
+    def stop_db_cluster(self: Any, cluster_identifier: str) -> Any:
+        previous = stop_cluster(self, cluster_identifier)
+        for instance in self.clusters[cluster_identifier].members:
+            instance.status = "stopped"
+        return previous
+
+    def start_db_cluster(self: Any, cluster_identifier: str) -> Any:
+        if cluster_identifier not in self.clusters:
+            raise errors.DBClusterNotFoundError(cluster_identifier)
+        cluster = self.clusters[cluster_identifier]
+        if cluster._status != "stopped":
+            raise refuse(
+                "InvalidDBClusterStateFault",
+                f"DbCluster {cluster_identifier} is in {cluster._status} state but expected it to be one "
+                "of stopped,inaccessible-encryption-credentials-recoverable.",
+            )
+        cluster._status = "starting"
+        for instance in cluster.members:
+            instance.status = "available"
+        return cluster
+
+    def describe_db_engine_versions(self: Any) -> Any:
+        from moto.core.responses import ActionResult
+
+        engine = str(self.params.get("Engine") or "")
+        version = str(self.params.get("EngineVersion") or "")
+        found: list[dict[str, Any]] = []
+        if engine.startswith("aurora-") and _version(engine, version):
+            described: dict[str, Any] = {"Engine": engine, "EngineVersion": version, "Status": "available"}
+            support = serverless_v2_support(engine, version)
+            if support:
+                described["ServerlessV2FeaturesSupport"] = support
+            found.append(described)
+        return ActionResult({"DBEngineVersions": found})
+
+    RDSBackend.create_db_cluster = create_db_cluster  # type: ignore[method-assign]
+    RDSBackend.restore_db_cluster_to_point_in_time = restore_db_cluster_to_point_in_time  # type: ignore[method-assign]
+    RDSBackend.create_db_instance = create_db_instance  # type: ignore[method-assign]
+    RDSBackend.delete_db_instance = delete_db_instance  # type: ignore[method-assign]
+    RDSBackend.delete_db_cluster = delete_db_cluster  # type: ignore[method-assign]
+    RDSBackend.modify_db_cluster = modify_db_cluster  # type: ignore[method-assign]
+    RDSBackend.stop_db_cluster = stop_db_cluster  # type: ignore[method-assign]
+    RDSBackend.start_db_cluster = start_db_cluster  # type: ignore[method-assign]
+    RDSResponse.describe_db_engine_versions = describe_db_engine_versions  # type: ignore[attr-defined]
