@@ -152,7 +152,7 @@ def busy(
     before-call of the refused operation. Every describe reports `state` until the attempt after
     the last of `times` refusals, which RDS takes: the refusal and the state agree, as on AWS,
     where InvalidDBClusterStateFault / InvalidDBInstanceStateFault come from a state that forbids
-    the change.
+    the change. Calls about other resources pass untouched.
     """
     report = statuses(ident, [state], kind=kind)
     shape = "InvalidDBClusterStateFault" if kind == "cluster" else "InvalidDBInstanceStateFault"
@@ -163,7 +163,11 @@ def busy(
         if left[0] >= 0:
             report(parsed=parsed, **kwargs)
 
-    def refuse(**kwargs: Any) -> Any:
+    def refuse(params: dict[str, Any], **kwargs: Any) -> Any:
+        body = params.get("body") or {}
+        target = body.get("DBInstanceIdentifier") if kind == "instance" else body.get("DBClusterIdentifier")
+        if target != ident:
+            return None
         left[0] -= 1
         return refusal(**kwargs) if left[0] >= 0 else None
 

@@ -20,7 +20,10 @@ ThreadedMotoServer started here behave alike. Each correction names what it foll
   can't modify the configuration of an Aurora DB cluster, or any of its DB instances, while the
   cluster is stopped. You also can't add or remove DB instances from the cluster, or delete the
   cluster if it still has any associated DB instances." Its instances are stopped with it;
-  StartDBCluster reports `starting`, then `available`.
+  StartDBCluster reports `starting` (in its answer and the next describe), then `available`.
+- A managed master user secret (Aurora User Guide, "Password management with Aurora and AWS
+  Secrets Manager"): `creating` in the ModifyDBCluster answer and the next describe, while the
+  cluster already reads `available`; then `active`.
 - Serverless v2 (Aurora User Guide, "Requirements for Aurora Serverless v2"): a db.serverless
   instance needs the cluster's ServerlessV2ScalingConfiguration, else InvalidDBClusterStateFault
   with the message AWS prints.
@@ -89,7 +92,7 @@ def install() -> None:
         return
     _installed = True
     from moto.rds import exceptions as errors
-    from moto.rds.models import DBCluster, DBInstanceClustered, RDSBackend
+    from moto.rds.models import DBCluster, DBInstanceClustered, MasterUserSecret, RDSBackend
     from moto.rds.responses import RDSResponse
     from moto.rds.utils import FilterDef
 
@@ -104,11 +107,26 @@ def install() -> None:
     status_property = DBCluster.status
 
     def cluster_status(self: Any) -> str:
-        # moto reports `creating` once, then `available`; a start passes the same way.
+        # A start is answered `starting`, and the next describe still says so; then `available`.
         if self._status == "starting":
-            self._status = "available"
+            self._starting_reads -= 1
+            if self._starting_reads <= 0:
+                self._status = "available"
             return "starting"
         return str(status_property.fget(self))  # type: ignore[attr-defined]
+
+    # The managed secret likewise: `creating` in the ModifyDBCluster answer and the next
+    # describe (moto let the answer use up its one `creating`), while the cluster is available.
+    def secret_status(self: Any) -> str:
+        if self._status in ("creating", "rotating"):
+            self._reads = getattr(self, "_reads", 0) + 1
+            status = self._status
+            if self._reads >= 2:
+                self._status, self._reads = "active", 0
+            return str(status)
+        return str(self._status)
+
+    MasterUserSecret.secret_status = property(secret_status)  # type: ignore[method-assign,assignment]
 
     DBCluster.status = property(cluster_status, status_property.fset)  # type: ignore[method-assign,assignment]
 
@@ -226,7 +244,7 @@ def install() -> None:
                 f"DbCluster {cluster_identifier} is in {cluster._status} state but expected it to be one "
                 "of stopped,inaccessible-encryption-credentials-recoverable.",
             )
-        cluster._status = "starting"
+        cluster._status, cluster._starting_reads = "starting", 2
         for instance in cluster.members:
             instance.status = "available"
         return cluster

@@ -1,0 +1,349 @@
+"""What real RDS does that moto alone did not: each test follows an AWS document, through testkit.
+
+moto is corrected by testkit/real_rds.py (which says what each correction follows); what no
+double knows (how long a state lasts, a pending change) is injected here with botocore hooks,
+with codes and states from the service model and the Aurora User Guide (testkit/rds_model.py).
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from scripts.fake_aws import make_source
+from testkit.rds_model import busy, common_error, statuses
+from tests.fake_github import FakeGitHub
+from tests.helpers import pr_event
+from tests.integration.conftest import Harness
+
+CLONE = "prod-pr-7"
+CLOSED = pr_event("closed")
+PAST = "2026-11-20T00:00:00Z"
+
+
+def source(action: Harness, name: str, **overrides: Any) -> None:
+    make_source(action.aws["rds"], action.aws["ec2"], name=name, **overrides)
+
+
+# Port, storage type and Extended Support: RestoreDBClusterToPointInTime's defaults are the
+# engine's port, `aurora` storage and `open-source-rds-extended-support` (API reference).
+
+
+def test_the_clone_keeps_the_sources_port_storage_and_lifecycle(action: Harness) -> None:
+    source(
+        action,
+        "shop",
+        Port=6543,
+        StorageType="aurora-iopt1",
+        EngineLifecycleSupport="open-source-rds-extended-support-disabled",
+    )
+
+    result = action.run({"source-cluster": "shop"})
+
+    assert result.code == 0, result.log
+    clone = action.cluster("shop-pr-7")
+    assert clone is not None
+    assert (clone["Port"], clone["StorageType"], clone["EngineLifecycleSupport"]) == (
+        6543,
+        "aurora-iopt1",
+        "open-source-rds-extended-support-disabled",
+    )
+    assert result.outputs["port"] == "6543"
+    assert result.outputs["database-url"] == f"postgresql://app@{clone['Endpoint']}:6543/"
+
+
+def test_a_source_on_aurora_standard_storage_gets_no_storage_type_parameter(action: Harness) -> None:
+    """RDS leaves StorageType out of a describe when it is `aurora`; the restore's default is the same."""
+    result = action.run()
+
+    assert result.code == 0, result.log
+    (restore,) = action.calls.of("RestoreDBClusterToPointInTime")
+    assert "StorageType" not in restore
+    assert restore["EngineLifecycleSupport"] == "open-source-rds-extended-support"  # the source's
+    assert restore["Port"] == 5432
+
+
+# Stopped clones (Aurora User Guide, "Stopping and starting an Aurora DB cluster").
+
+
+def test_teardown_starts_a_stopped_clone_then_deletes_it(action: Harness) -> None:
+    assert action.run().code == 0
+    action.aws["rds"].stop_db_cluster(DBClusterIdentifier=CLONE)
+
+    result = action.run(event=CLOSED)
+
+    assert result.code == 0, result.log
+    assert action.calls.of("StartDBCluster") == [{"DBClusterIdentifier": CLONE}]
+    assert "'prod-pr-7' is stopped, and RDS deletes no stopped cluster: starting it first" in result.log
+    assert "cluster prod-pr-7: starting; instance prod-pr-7-1: available" in result.log
+    assert action.cluster(CLONE) is None
+    assert result.outputs["status"] == "deleted"
+
+
+def test_a_stopped_clone_that_is_not_ours_is_not_even_started(action: Harness) -> None:
+    rds = action.aws["rds"]
+    rds.create_db_cluster(
+        DBClusterIdentifier=CLONE,
+        Engine="aurora-postgresql",
+        MasterUsername="a",
+        MasterUserPassword="password1",
+    )
+    rds.create_db_instance(
+        DBInstanceIdentifier="prod-pr-7-1",
+        DBClusterIdentifier=CLONE,
+        Engine="aurora-postgresql",
+        DBInstanceClass="db.r6g.large",
+    )
+    rds.stop_db_cluster(DBClusterIdentifier=CLONE)
+
+    result = action.run(event=CLOSED)
+
+    assert result.code == 1
+    assert "Refused to delete 'prod-pr-7'" in result.log
+    assert action.calls.changing() == []
+
+
+def test_purge_starts_stopped_clones_together_and_deletes_them(action: Harness, github: FakeGitHub) -> None:
+    rds = action.aws["rds"]
+    for pr in (1, 2):
+        action.run(
+            {"ttl": "1d"}, event=pr_event("labeled", number=pr, label="clone-db")
+        )  # expires 2026-11-26T12:00
+        rds.stop_db_cluster(DBClusterIdentifier=f"prod-pr-{pr}")
+    github.pulls.update({1: "open", 2: "open"})
+    action.clock.wall = action.clock.wall.replace(day=28)
+
+    result = action.run({"mode": "purge"}, event={}, event_name="workflow_dispatch")
+
+    assert result.code == 0, result.log
+    assert [p["DBClusterIdentifier"] for p in action.calls.of("StartDBCluster")] == ["prod-pr-1", "prod-pr-2"]
+    names = action.calls.names()
+    assert names.index("DeleteDBInstance") > max(i for i, n in enumerate(names) if n == "StartDBCluster")
+    assert json.loads(result.outputs["purged"]) == ["prod-pr-1", "prod-pr-2"]
+    assert action.cluster("prod-pr-1") is None and action.cluster("prod-pr-2") is None
+
+
+def test_in_purge_a_slow_clone_does_not_use_up_the_others_time(action: Harness, github: FakeGitHub) -> None:
+    """Each candidate has all of timeout-minutes: 25 busy minutes for one leave 30 for the next."""
+    for pr in (1, 2):
+        action.run({"ttl": "1d"}, event=pr_event("labeled", number=pr, label="clone-db"))
+    github.pulls.update({1: "open", 2: "open"})
+    action.clock.wall = action.clock.wall.replace(day=28)
+    # Refusals back off 15, 30, then 60 s: 26 refusals are 24m45s, 11 are 9m45s.
+    slow_report, slow_refusal = busy("instance", "prod-pr-1-1", "modifying", 26)
+    next_report, next_refusal = busy("instance", "prod-pr-2-1", "backing-up", 11)
+    for report in (slow_report, next_report):
+        action.on("after-call.rds.DescribeDBInstances", report)
+    for refusal in (slow_refusal, next_refusal):
+        action.on("before-call.rds.DeleteDBInstance", refusal)
+
+    result = action.run({"mode": "purge", "timeout-minutes": "30"}, event={}, event_name="workflow_dispatch")
+
+    assert result.code == 0, result.log
+    assert json.loads(result.outputs["purged"]) == ["prod-pr-1", "prod-pr-2"]
+    assert sum(result.clock.sleeps) > 30 * 60  # more than one timeout in all, none for one clone
+
+
+# Permanent refusals and the Serverless v2 scaling configuration ("Requirements for Aurora
+# Serverless v2": a db.serverless instance needs the cluster's ServerlessV2ScalingConfiguration).
+
+
+def test_a_reused_clone_without_a_scaling_configuration_gets_one_before_its_serverless_instance(
+    action: Harness,
+) -> None:
+    action.on("before-call.rds.CreateDBInstance", common_error("InternalFailure", "the network broke"))
+    assert action.run({"instance-class": "db.r6g.large"}).code == 1
+    clone = action.cluster(CLONE)
+    assert clone is not None and not clone.get("ServerlessV2ScalingConfiguration")
+
+    fresh = Harness(action.aws, action.tmp_path)
+    result = fresh.run({"min-capacity": "1", "max-capacity": "8"})
+
+    assert result.code == 0, result.log
+    (modify,) = fresh.calls.of("ModifyDBCluster")
+    assert modify == {
+        "DBClusterIdentifier": CLONE,
+        "ServerlessV2ScalingConfiguration": {"MinCapacity": 1.0, "MaxCapacity": 8.0},
+        "ApplyImmediately": True,
+    }
+    assert fresh.calls.names().index("ModifyDBCluster") < fresh.calls.names().index("CreateDBInstance")
+    (instance,) = action.instances(CLONE)
+    assert instance["DBInstanceClass"] == "db.serverless"
+
+
+# The copy-on-write limit (Aurora User Guide, "Limitations of Aurora cloning": "After you have 15
+# clones, the next clone that you create is a full copy").
+
+
+def copy_on_write_clones(action: Harness, count: int) -> None:
+    for n in range(count):
+        action.aws["rds"].restore_db_cluster_to_point_in_time(
+            SourceDBClusterIdentifier="prod",
+            DBClusterIdentifier=f"other-clone-{n}",
+            RestoreType="copy-on-write",
+            UseLatestRestorableTime=True,
+            Tags=[],
+        )
+
+
+def test_below_the_limit_the_clone_is_copy_on_write_without_a_warning(action: Harness) -> None:
+    copy_on_write_clones(action, 14)
+
+    result = action.run()
+
+    assert result.code == 0, result.log
+    assert "::warning" not in result.log
+    assert "| Storage | copy-on-write: only the pages it changes cost extra |" in result.summary
+    (count,) = [p for p in action.calls.of("DescribeDBClusters") if "Filters" in p]
+    assert count["Filters"][0]["Name"] == "clone-group-id"
+
+
+def test_at_the_limit_the_action_warns_before_and_flags_the_full_copy_after(action: Harness) -> None:
+    copy_on_write_clones(action, 15)
+
+    result = action.run()
+
+    assert result.code == 0, result.log
+    assert (
+        "::warning title=aurora-clone%3A copy-on-write limit reached::'prod' already shares its storage with "
+        "15 copy-on-write clones, and Aurora makes at most 15: RDS will make 'prod-pr-7' as a full copy"
+        in result.log
+    )
+    assert (
+        "::warning title=aurora-clone%3A full copy::RDS made 'prod-pr-7' as a full copy of 'prod'"
+        in result.log
+    )
+    assert (
+        "| Storage | :warning: a full copy of the source (Aurora's copy-on-write limit) |" in result.summary
+    )
+
+
+def test_a_dry_run_says_how_many_clones_share_the_source(action: Harness) -> None:
+    copy_on_write_clones(action, 3)
+
+    result = action.run({"dry-run": "true"})
+
+    assert result.code == 0, result.log
+    assert "  clone group:     3 copy-on-write clones of the source already" in result.log
+    assert action.calls.changing() == []
+
+
+# The clone's own password ("Password management with Aurora and AWS Secrets Manager": the
+# cluster reads available while the secret is still being created).
+
+
+def test_the_secret_is_given_out_only_once_active_with_nothing_pending(action: Harness) -> None:
+    pending = iter([{"MasterUserPassword": "****"}] * 2)
+
+    def pending_change(parsed: dict[str, Any], **_: Any) -> None:
+        for cluster in parsed.get("DBClusters") or []:
+            if cluster["DBClusterIdentifier"] == CLONE and "MasterUserSecret" in cluster:
+                change = next(pending, None)
+                if change:
+                    cluster["PendingModifiedValues"] = change
+
+    action.on("after-call.rds.DescribeDBClusters", pending_change)
+
+    result = action.run({"manage-master-password": "true", "poll-interval": "10"})
+
+    assert result.code == 0, result.log
+    progress = [line for line in result.log.splitlines() if "secret:" in line]
+    assert progress == [
+        "[    0s] cluster prod-pr-7: available; instance prod-pr-7-1: available; secret: creating; changes pending",
+        "[   10s] cluster prod-pr-7: available; instance prod-pr-7-1: available; secret: active; changes pending",
+        "[   20s] cluster prod-pr-7: available; instance prod-pr-7-1: available; secret: active",
+    ]
+    clone = action.cluster(CLONE)
+    assert clone is not None
+    assert result.outputs["master-user-secret-arn"] == clone["MasterUserSecret"]["SecretArn"]
+
+
+def test_an_impaired_secret_ends_the_run_with_the_kms_permission_to_add(action: Harness) -> None:
+    def impaired(parsed: dict[str, Any], **_: Any) -> None:
+        for cluster in parsed.get("DBClusters") or []:
+            if "MasterUserSecret" in cluster and cluster["DBClusterIdentifier"] == CLONE:
+                cluster["MasterUserSecret"]["SecretStatus"] = "impaired"
+
+    action.on("after-call.rds.DescribeDBClusters", impaired)
+
+    result = action.run({"manage-master-password": "true"})
+
+    assert result.code == 1
+    assert "The clone's own master user secret is 'impaired'" in result.log
+    assert "Allow kms:DescribeKey on the aws/secretsmanager key" in result.summary
+    assert "master-user-secret-arn" not in result.outputs
+
+
+# Serverless v2 by engine version (DescribeDBEngineVersions' ServerlessV2FeaturesSupport).
+
+
+def test_db_serverless_on_a_version_without_serverless_v2_is_an_input_error(action: Harness) -> None:
+    source(action, "legacy", Engine="aurora-mysql", EngineVersion="5.7.mysql_aurora.2.12.1")
+
+    result = action.run({"source-cluster": "legacy"})
+
+    assert result.code == 1
+    assert (
+        "instance-class: db.serverless needs an engine version with Aurora Serverless v2, and the source "
+        "runs aurora-mysql 5.7.mysql_aurora.2.12.1, which has none" in result.log
+    )
+    assert action.calls.changing() == []
+    (versions,) = action.calls.of("DescribeDBEngineVersions")
+    assert versions == {"Engine": "aurora-mysql", "EngineVersion": "5.7.mysql_aurora.2.12.1"}
+
+
+def test_auto_pause_on_a_version_without_it_is_an_input_error(action: Harness) -> None:
+    source(action, "older", EngineVersion="14.9")
+
+    result = action.run({"source-cluster": "older", "min-capacity": "0", "seconds-until-auto-pause": "600"})
+
+    assert result.code == 1
+    assert "min-capacity: the source runs aurora-postgresql 14.9, which allows at least 0.5 ACU" in result.log
+    assert action.calls.changing() == []
+
+
+def test_a_provisioned_class_needs_no_serverless_v2(action: Harness) -> None:
+    source(action, "legacy", Engine="aurora-mysql", EngineVersion="5.7.mysql_aurora.2.12.1")
+
+    result = action.run({"source-cluster": "legacy", "instance-class": "db.r6g.large"})
+
+    assert result.code == 0, result.log
+    assert action.calls.of("DescribeDBEngineVersions") == []
+
+
+# Sources RDS cannot clone ("Limitations of Aurora cloning").
+
+
+def test_a_source_without_instances_is_refused_before_any_change(action: Harness) -> None:
+    action.aws["rds"].create_db_cluster(
+        DBClusterIdentifier="empty",
+        Engine="aurora-postgresql",
+        MasterUsername="a",
+        MasterUserPassword="password1",
+    )
+
+    result = action.run({"source-cluster": "empty"})
+
+    assert result.code == 1
+    assert (
+        "RDS cannot clone 'empty'; nothing was changed:%0A- 'empty' has no DB instances, and RDS clones only "
+        "a cluster with at least one" in result.log
+    )
+    assert action.calls.changing() == []
+
+
+def test_a_serverless_v1_source_is_refused_before_any_change(action: Harness) -> None:
+    action.aws["rds"].create_db_cluster(
+        DBClusterIdentifier="v1",
+        Engine="aurora-postgresql",
+        EngineMode="serverless",
+        MasterUsername="a",
+        MasterUserPassword="password1",
+    )
+    action.on("after-call.rds.DescribeDBClusters", statuses("v1", ["available"]))
+
+    result = action.run({"source-cluster": "v1"})
+
+    assert result.code == 1
+    assert "'v1' is an Aurora Serverless v1 cluster (EngineMode serverless)" in result.log
+    assert action.calls.changing() == []
