@@ -268,6 +268,9 @@ class Moto:
     def __init__(self) -> None:
         from moto.server import ThreadedMotoServer
 
+        from testkit import real_rds
+
+        real_rds.install()
         logging.getLogger("werkzeug").setLevel(logging.ERROR)  # no access log line per request
         self.server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
         self.server.start()

@@ -31,6 +31,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from scripts.fake_aws import make_source  # noqa: E402
+from testkit import real_rds  # noqa: E402
 from tests import helpers  # noqa: E402
 from tests.fake_github import FakeGitHub, serve  # noqa: E402
 from tests.helpers import parse_output_file  # noqa: E402
@@ -139,6 +140,7 @@ def main() -> int:
     from moto.server import ThreadedMotoServer
 
     logging.getLogger("werkzeug").setLevel(logging.ERROR)
+    real_rds.install()  # moto, corrected where it differs from real RDS (testkit/real_rds.py)
     source = example_inputs("preview-environment.yml")["source-cluster"]
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
     server.start()

@@ -105,7 +105,9 @@ def find_candidates(
 def _start_stopped(
     rds: RdsGateway, wf: Workflow, candidates: list[Candidate], owner: Callable[[Candidate], Owner]
 ) -> set[str]:
-    """Start every stopped candidate at once (RDS deletes no stopped cluster), so they start together.
+    """Start every stopped candidate with instances at once, so that they start together.
+
+    RDS deletes no instance of a stopped cluster, nor the cluster while it has instances.
 
     Returns the ones started; a refusal here is left to the candidate's own deletion to report.
     """
@@ -113,12 +115,12 @@ def _start_stopped(
 
     started: set[str] = set()
     for candidate in candidates:
-        if candidate.cluster.get("Status") not in STOPPED:
+        if candidate.cluster.get("Status") not in STOPPED or not candidate.cluster.get("DBClusterMembers"):
             continue
         try:
             if start_if_stopped(rds, candidate.cluster_id, owner(candidate)):
                 started.add(candidate.cluster_id)
-                wf.log(f"Starting '{candidate.cluster_id}' (stopped): RDS deletes no stopped cluster")
+                wf.log(f"Starting '{candidate.cluster_id}': RDS deletes no instance of a stopped cluster")
         except (ActionError, Busy):
             started.add(candidate.cluster_id)  # described afresh by its deletion, which reports it
     return started

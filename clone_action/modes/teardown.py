@@ -88,8 +88,8 @@ def _check_owned(rds: RdsGateway, clone_id: str, owner: Owner, cluster: Resource
 def start_if_stopped(rds: RdsGateway, clone_id: str, owner: Owner) -> bool:
     """StartDBCluster on a stopped clone, checked as the owner's on a fresh describe; True if started.
 
-    RDS deletes neither a stopped cluster nor its instances. While the clone is still stopping,
-    RDS refuses the start and this raises Busy.
+    RDS deletes no instance of a stopped cluster, nor the cluster while it has instances. While
+    the clone is still stopping, RDS refuses the start and this raises Busy.
     """
     fresh = rds.describe_cluster(clone_id)
     if fresh is None or fresh.get("Status") not in STOPPED:
@@ -114,8 +114,8 @@ def start_deletion(
 
     Every delete call is preceded by a fresh describe and the same ownership check; a refusal
     raises SafetyError. Busy states (still creating, modifying) are retried with backoff. A
-    stopped clone is started first and waited for. `described` saves the first describe when the
-    caller has just listed the cluster.
+    stopped clone with instances is started first and waited for. `described` saves the first
+    describe when the caller has just listed the cluster.
     """
     result = Deletion(clone_id)
     cluster = described or rds.describe_cluster(clone_id)
@@ -127,8 +127,11 @@ def start_deletion(
     if dry_run or result.status == "deleting":
         return result
 
-    if result.status in STOPPED:
-        rds.log(f"'{clone_id}' is {result.status}, and RDS deletes no stopped cluster: starting it first")
+    if result.status in STOPPED and result.instances:
+        rds.log(
+            f"'{clone_id}' is {result.status}, and RDS deletes no instance of a stopped cluster: "
+            "starting it first"
+        )
         rds.retry_while_busy(
             partial(start_if_stopped, rds, clone_id, owner),
             what=f"start '{clone_id}'",

@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 
+from scripts.fake_aws import make_source
 from tests.helpers import REPOSITORY
 
 from .conftest import FAKE_TOKEN, REGION, Aws, Run, RunAction, closed_port_url, pr_event
@@ -205,3 +206,31 @@ def test_aws_region_alone_is_enough(aws: Aws, run_action: RunAction) -> None:
 
     assert run.code == 0, run.stdout
     assert run.outputs["cluster-id"] == CLONE
+
+
+def test_a_source_version_without_serverless_v2_is_refused_before_any_change(
+    aws: Aws, run_action: RunAction
+) -> None:
+    make_source(
+        aws.rds, aws.ec2, name="legacy", Engine="aurora-mysql", EngineVersion="5.7.mysql_aurora.2.12.1"
+    )
+
+    run = run_action(inputs={"source-cluster": "legacy"}, event=pr_event("labeled", label="clone-db"))
+
+    assert run.code == 1
+    no_traceback(run)
+    (error,) = run.commands("error")
+    assert "1 input is not valid; nothing was changed." in error
+    assert "instance-class: db.serverless needs an engine version with Aurora Serverless v2" in error
+    assert run.outputs == {}
+    assert aws.cluster_ids() == ["legacy", "prod"]
+
+
+def test_the_clone_listens_on_the_sources_port(aws: Aws, run_action: RunAction) -> None:
+    make_source(aws.rds, aws.ec2, name="shop", Port=6543)
+
+    run = run_action(inputs={"source-cluster": "shop"}, event=pr_event("labeled", label="clone-db"))
+
+    assert run.code == 0, run.stdout + run.stderr
+    assert run.outputs["port"] == "6543"
+    assert aws.cluster("shop-pr-7")["Port"] == 6543

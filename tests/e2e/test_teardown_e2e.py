@@ -306,3 +306,17 @@ def test_workflow_dispatch_teardown_by_pr_number(cloned: Aws, act: RunAction) ->
     assert_deleted(run, cloned)
     assert "aurora-clone: teardown (mode: teardown)" in run.stdout
     assert f"### Aurora clone deleted: `{CLONE}`" in run.summary
+
+
+def test_a_stopped_clone_is_started_then_deleted(cloned: Aws, act: RunAction) -> None:
+    """RDS deletes no instance of a stopped cluster (Aurora User Guide): the server refuses it too."""
+    cloned.rds.stop_db_cluster(DBClusterIdentifier=CLONE)
+    assert cloned.cluster(CLONE)["Status"] == "stopped"
+
+    run = act(event=pr_event("closed"))
+
+    assert_deleted(run, cloned)
+    assert (
+        f"'{CLONE}' is stopped, and RDS deletes no instance of a stopped cluster: starting it first"
+        in run.stdout
+    )

@@ -70,14 +70,41 @@ def test_teardown_starts_a_stopped_clone_then_deletes_it(action: Harness) -> Non
     assert action.run().code == 0
     action.aws["rds"].stop_db_cluster(DBClusterIdentifier=CLONE)
 
+    # How long a start takes, no double knows: the first look after it still says starting.
+    def once_started(**_: Any) -> None:
+        action.on("after-call.rds.DescribeDBClusters", statuses(CLONE, ["starting", "available"]))
+        action.on(
+            "after-call.rds.DescribeDBInstances",
+            statuses("prod-pr-7-1", ["starting", "available"], kind="instance"),
+        )
+
+    action.on("after-call.rds.StartDBCluster", once_started)
+
     result = action.run(event=CLOSED)
 
     assert result.code == 0, result.log
     assert action.calls.of("StartDBCluster") == [{"DBClusterIdentifier": CLONE}]
-    assert "'prod-pr-7' is stopped, and RDS deletes no stopped cluster: starting it first" in result.log
-    assert "cluster prod-pr-7: starting; instance prod-pr-7-1: available" in result.log
+    assert (
+        "'prod-pr-7' is stopped, and RDS deletes no instance of a stopped cluster: starting it first"
+        in result.log
+    )
+    assert "[    0s] cluster prod-pr-7: starting; instance prod-pr-7-1: starting" in result.log
+    assert "[   15s] cluster prod-pr-7: available; instance prod-pr-7-1: available" in result.log
     assert action.cluster(CLONE) is None
     assert result.outputs["status"] == "deleted"
+
+
+def test_a_stopped_clone_without_instances_is_deleted_without_starting_it(action: Harness) -> None:
+    """A stopped cluster can be deleted once it has no instances (the guide forbids only that)."""
+    action.on("before-call.rds.CreateDBInstance", common_error("InternalFailure", "the network broke"))
+    action.run()
+    action.aws["rds"].stop_db_cluster(DBClusterIdentifier=CLONE)
+
+    result = action.run(event=CLOSED)
+
+    assert result.code == 0, result.log
+    assert action.calls.of("StartDBCluster") == []
+    assert action.cluster(CLONE) is None
 
 
 def test_a_stopped_clone_that_is_not_ours_is_not_even_started(action: Harness) -> None:
@@ -233,16 +260,19 @@ def test_a_dry_run_says_how_many_clones_share_the_source(action: Harness) -> Non
 
 
 def test_the_secret_is_given_out_only_once_active_with_nothing_pending(action: Harness) -> None:
-    pending = iter([{"MasterUserPassword": "****"}] * 2)
+    # What RDS shows in the describes after ModifyDBCluster(ManageMasterUserPassword): the
+    # secret still creating, then active, the change pending meanwhile (no double knows how long).
+    looks = iter([("creating", {"MasterUserPassword": "****"}), ("active", {"MasterUserPassword": "****"})])
 
-    def pending_change(parsed: dict[str, Any], **_: Any) -> None:
+    def secret_on_its_way(parsed: dict[str, Any], **_: Any) -> None:
         for cluster in parsed.get("DBClusters") or []:
             if cluster["DBClusterIdentifier"] == CLONE and "MasterUserSecret" in cluster:
-                change = next(pending, None)
-                if change:
-                    cluster["PendingModifiedValues"] = change
+                status, pending = next(looks, ("active", None))
+                cluster["MasterUserSecret"]["SecretStatus"] = status
+                if pending:
+                    cluster["PendingModifiedValues"] = pending
 
-    action.on("after-call.rds.DescribeDBClusters", pending_change)
+    action.on("after-call.rds.DescribeDBClusters", secret_on_its_way)
 
     result = action.run({"manage-master-password": "true", "poll-interval": "10"})
 
