@@ -128,6 +128,7 @@ def populate(rds: Any, clusters: int, expired: int, now: datetime) -> Account:
             UseLatestRestorableTime=True,
             DeletionProtection=False,
             Tags=tags,
+            ServerlessV2ScalingConfiguration={"MinCapacity": 0.5, "MaxCapacity": 4},  # as the action does
         )["DBCluster"]
         rds.create_db_instance(
             DBInstanceIdentifier=f"{ident}-1",

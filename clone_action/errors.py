@@ -52,6 +52,10 @@ class AwsError(ActionError):
     kind = "AWS error"
 
 
+class AccessDenied(AwsError):
+    """IAM denied the call: the role this job assumes lacks an action."""
+
+
 class CloneStateError(ActionError):
     """The clone or the source is in a state the action cannot work with."""
 

@@ -14,7 +14,7 @@ from botocore.exceptions import BotoCoreError, ClientError, NoCredentialsError, 
 
 from .. import __version__
 from ..clock import Budget, Clock
-from ..errors import AwsError, CloneStateError, WaitTimeout
+from ..errors import AccessDenied, AwsError, CloneStateError, WaitTimeout
 from .states import READY, explain, is_transient, settles
 
 if TYPE_CHECKING:
@@ -137,7 +137,7 @@ def translate(exc: Exception, action: str, region: str, credentials_hint: str = 
     code, message = str(error.get("Code", "")), str(error.get("Message", ""))
     if code in ACCESS_DENIED:
         statement = {"Effect": "Allow", "Action": action, "Resource": "*"}
-        return AwsError(
+        return AccessDenied(
             f"AWS denied {action} ({code}): {message}",
             cause="The IAM policy of the role this job assumes does not allow this action.",
             fix=f"Allow {action} in the IAM policy of the role this job assumes; {IAM_DOC}.",
@@ -307,10 +307,9 @@ class RdsGateway:
         IAM: rds:CreateDBInstance, rds:AddTagsToResource.
         """
         cluster_id = str(cluster["DBClusterIdentifier"])
-        busy = _busy("cluster", cluster_id)
         response = self._call(
             "CreateDBInstance",
-            on={"InvalidDBClusterStateFault": busy, "InvalidDBInstanceStateFault": busy},
+            on={"InvalidDBClusterStateFault": _busy("cluster", cluster_id)},
             DBInstanceIdentifier=instance_id,
             DBClusterIdentifier=cluster_id,
             DBInstanceClass=instance_class,
@@ -338,9 +337,10 @@ class RdsGateway:
 
         Call only after the ownership check on a fresh describe. IAM: rds:StartDBCluster.
         """
+        busy = _busy("cluster", cluster_id)
         self._call(
             "StartDBCluster",
-            on={"InvalidDBClusterStateFault": _busy("cluster", cluster_id)},
+            on={"InvalidDBClusterStateFault": busy, "InvalidDBInstanceStateFault": busy},
             DBClusterIdentifier=cluster_id,
         )
 

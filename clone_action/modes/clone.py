@@ -13,7 +13,7 @@ from ..aws.states import READY, explain, is_transient
 from ..clock import Budget
 from ..config import Inputs
 from ..context import RunContext
-from ..errors import CloneStateError, InputError, SafetyError
+from ..errors import AccessDenied, CloneStateError, InputError, SafetyError
 from ..naming import instance_id, resolve_clone_id
 from ..pr_comment import publish
 from ..workflow import Workflow, md_cell
@@ -209,7 +209,7 @@ def _check_existing(plan: ClonePlan, existing: Resource) -> None:
         raise CloneStateError(f"The existing clone '{plan.clone_id}' is '{status}': {meaning}", fix=fix)
 
 
-def _check_source(inputs: Inputs, rds: RdsGateway, plan: ClonePlan) -> Resource:
+def _check_source(inputs: Inputs, wf: Workflow, rds: RdsGateway, plan: ClonePlan) -> Resource:
     """The source, described, if RDS can clone it with these inputs; raises before any change."""
     source = rds.describe_cluster(plan.source)
     if source is None:
@@ -226,7 +226,17 @@ def _check_source(inputs: Inputs, rds: RdsGateway, plan: ClonePlan) -> Resource:
         )
     if inputs.serverless:
         engine, version = str(source["Engine"]), str(source.get("EngineVersion", ""))
-        described = rds.engine_version(engine, version)
+        try:
+            described = rds.engine_version(engine, version)
+        except AccessDenied as exc:
+            # A role made before this check lacks the action: RDS still refuses what is wrong.
+            wf.warning(
+                f"Could not check what Aurora Serverless v2 allows on {engine} {version}: {exc.message}. "
+                "Add rds:DescribeDBEngineVersions to the role (examples/iam/) to have bad capacity "
+                "inputs reported before the clone is made.",
+                title="aurora-clone: Serverless v2 limits not checked",
+            )
+            described = None
         if described is not None:
             problems = serverless_problems(
                 inputs, engine, version, described.get("ServerlessV2FeaturesSupport")
@@ -284,7 +294,7 @@ def run(
 ) -> None:
     """Execute the plan: reuse or create the clone, add its instance, wait, report."""
     budget = Budget.start(clock, poll=inputs.poll_interval, timeout_minutes=inputs.timeout_minutes)
-    source = _check_source(inputs, rds, plan)
+    source = _check_source(inputs, wf, rds, plan)
     settings = restore_settings(inputs, source)
 
     existing = rds.describe_cluster(plan.clone_id)

@@ -332,6 +332,24 @@ def test_auto_pause_on_a_version_without_it_is_an_input_error(action: Harness) -
     assert action.calls.changing() == []
 
 
+def test_a_role_without_describe_engine_versions_still_clones_with_a_warning(action: Harness) -> None:
+    """A role made for an earlier version lacks the action: the check is skipped, not the clone."""
+    action.on(
+        "before-call.rds.DescribeDBEngineVersions",
+        common_error("AccessDenied", "User is not authorized to perform: rds:DescribeDBEngineVersions"),
+    )
+
+    result = action.run()
+
+    assert result.code == 0, result.log
+    assert (
+        "::warning title=aurora-clone%3A Serverless v2 limits not checked::Could not check what Aurora "
+        "Serverless v2 allows on aurora-postgresql 16.4: AWS denied rds:DescribeDBEngineVersions"
+        in result.log
+    )
+    assert action.cluster(CLONE) is not None
+
+
 def test_a_provisioned_class_needs_no_serverless_v2(action: Harness) -> None:
     source(action, "legacy", Engine="aurora-mysql", EngineVersion="5.7.mysql_aurora.2.12.1")
 

@@ -45,6 +45,31 @@ def test_every_fault_the_gateway_catches_is_a_fault_shape_of_the_model() -> None
     assert sorted(rds.QUOTA_FAULTS - set(faults)) == []
 
 
+def caught_by_operation() -> dict[str, set[str]]:
+    """{operation: the fault shapes the gateway's _call(operation, on={...}) handles}."""
+    tree = ast.parse((ROOT / "clone_action/aws/rds.py").read_text())
+    found: dict[str, set[str]] = {}
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Call) and getattr(node.func, "attr", "") == "_call":
+            operation = node.args[0]
+            handlers = next((k.value for k in node.keywords if k.arg == "on"), None)
+            if isinstance(operation, ast.Constant) and isinstance(handlers, ast.Dict):
+                shapes = {key.value for key in handlers.keys if isinstance(key, ast.Constant)}
+                found.setdefault(str(operation.value), set()).update(str(s) for s in shapes)
+    return found
+
+
+def test_each_operation_handles_only_faults_the_model_says_it_raises() -> None:
+    model = rds_model.service_model()
+    caught = caught_by_operation()
+    assert set(caught) >= {"DescribeDBClusters", "CreateDBInstance", "DeleteDBInstance", "StartDBCluster"}
+    wrong = {
+        operation: sorted(shapes - {e.name for e in model.operation_model(operation).error_shapes})
+        for operation, shapes in caught.items()
+    }
+    assert {op: shapes for op, shapes in wrong.items() if shapes} == {}
+
+
 def test_no_wire_code_that_differs_from_its_shape_is_written_in_the_code() -> None:
     """A hand-typed 'InvalidDBInstanceState' or 'DBInstanceNotFound' would compare codes by hand."""
     renamed = {str(s.error_code) for name, s in rds_model.faults().items() if s.error_code != name}
