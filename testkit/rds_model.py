@@ -63,9 +63,10 @@ COMMON_ERRORS = {
     "UnrecognizedClientException": 403,
     "ValidationError": 400,
 }
+THROTTLING = "Throttling"  # what RDS answers when its API rate is exceeded ("Rate exceeded")
 SEEN_FROM_RDS = {
     "AccessDenied": 403,
-    "Throttling": 400,
+    THROTTLING: 400,
     "InvalidClientTokenId": 403,
     "ExpiredToken": 403,
     "SignatureDoesNotMatch": 403,

@@ -203,6 +203,11 @@ def run(
             f"Dry run: nothing will be changed. The action would delete the cluster '{clone_id}' "
             f"({deletion.status}) and its instances: {', '.join(deletion.instances) or 'none'}; "
             "no final snapshot."
+            + (
+                " It is stopped, so it would be started first (RDS deletes no instance of a stopped cluster)."
+                if deletion.status in STOPPED and deletion.instances
+                else ""
+            )
         )
         wf.set_output("status", deletion.status)
         wf.summary(

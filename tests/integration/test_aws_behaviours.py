@@ -94,6 +94,19 @@ def test_teardown_starts_a_stopped_clone_then_deletes_it(action: Harness) -> Non
     assert result.outputs["status"] == "deleted"
 
 
+def test_a_dry_run_teardown_of_a_stopped_clone_says_it_would_start_it(action: Harness) -> None:
+    assert action.run().code == 0
+    action.aws["rds"].stop_db_cluster(DBClusterIdentifier=CLONE)
+
+    fresh = Harness(action.aws, action.tmp_path)
+    result = fresh.run(event=CLOSED, inputs={"dry-run": "true"})
+
+    assert result.code == 0, result.log
+    assert "It is stopped, so it would be started first" in result.log
+    assert fresh.calls.changing() == []
+    assert action.cluster(CLONE)["Status"] == "stopped"  # type: ignore[index]
+
+
 def test_a_stopped_clone_without_instances_is_deleted_without_starting_it(action: Harness) -> None:
     """A stopped cluster can be deleted once it has no instances (the guide forbids only that)."""
     action.on("before-call.rds.CreateDBInstance", common_error("InternalFailure", "the network broke"))

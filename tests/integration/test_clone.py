@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from testkit.rds_model import common_error, fault, statuses
+from testkit.rds_model import THROTTLING, common_error, fault, statuses
 from tests.helpers import REPOSITORY, pr_event
 from tests.integration.conftest import Harness
 
@@ -258,7 +258,7 @@ def test_throttling_is_retried_by_the_sdk(action: Harness, monkeypatch: pytest.M
     def throttle_once(self: Any, *args: Any, **kwargs: Any) -> Any:
         if not throttled:
             throttled.append(1)
-            raise RDSClientError("Throttling", "Rate exceeded")
+            raise RDSClientError(THROTTLING, "Rate exceeded")
         return original(self, *args, **kwargs)
 
     monkeypatch.setattr(RDSBackend, "restore_db_cluster_to_point_in_time", throttle_once)
