@@ -25,12 +25,9 @@ T = TypeVar("T")
 
 IAM_DOC = "examples/iam/ in the action's repository has a policy with every action it needs"
 
-# RDS faults are caught as the client's modelled exceptions (client.exceptions.<Shape>): a
-# shape's name is not always its code on the wire (InvalidDBInstanceStateFault is sent as
-# InvalidDBInstanceState), and botocore maps the wire code to the class.
-QUOTA_FAULTS = frozenset(
-    {"DBClusterQuotaExceededFault", "InstanceQuotaExceededFault", "StorageQuotaExceededFault"}
-)
+# RDS faults are caught as the client's modelled exceptions (client.exceptions.<Shape>, typed by
+# the boto3 stubs): a shape's name is not always its code on the wire (InvalidDBInstanceStateFault
+# is sent as InvalidDBInstanceState), and botocore maps the wire code to the class.
 # Codes outside the RDS service model: AWS's common errors
 # (https://docs.aws.amazon.com/AmazonRDS/latest/APIReference/CommonErrors.html), and the ones
 # RDS sends in practice (AccessDenied, with HTTP 403, for an IAM denial; Throttling).
@@ -49,6 +46,7 @@ THROTTLED = frozenset(
 )
 
 Handler = Callable[[ClientError], Any]
+Handlers = Mapping[type[Exception], Handler]
 
 
 class Busy(Exception):
@@ -118,7 +116,9 @@ jobs:
         with: {mode: purge}"""
 
 
-def translate(exc: Exception, action: str, region: str, credentials_hint: str = "") -> AwsError:
+def translate(
+    exc: Exception, action: str, region: str, credentials_hint: str = "", *, quota: bool = False
+) -> AwsError:
     """An AWS failure as a message a person can act on: what failed, the likely cause, the fix."""
     if isinstance(exc, NoCredentialsError):
         return AwsError(
@@ -145,7 +145,7 @@ def translate(exc: Exception, action: str, region: str, credentials_hint: str = 
             + "\n// narrow Resource and add the tag conditions of examples/iam/",
             lang="json",
         )
-    if type(exc).__name__ in QUOTA_FAULTS:
+    if quota:
         return AwsError(
             f"An AWS quota stopped {action} in {region} ({code}): {message}",
             cause="Too many clusters or instances in this account and region (40 clusters by default).",
@@ -178,6 +178,7 @@ class RdsGateway:
         self, client: RDSClient, clock: Clock, log: Callable[[str], None], credentials_hint: str = ""
     ) -> None:
         self.client = client
+        self.faults = client.exceptions
         self.clock = clock
         self.log = log
         self.credentials_hint = credentials_hint
@@ -186,19 +187,24 @@ class RdsGateway:
     def region(self) -> str:
         return str(self.client.meta.region_name)
 
-    def _call(self, action: str, on: Mapping[str, Handler] | None = None, **kwargs: Any) -> Any:
+    def _call(self, action: str, on: Handlers | None = None, **kwargs: Any) -> Any:
         """Call client.<action>: the one place RDS errors are caught.
 
-        A fault named in `on` (a shape of the RDS service model) goes to its handler; any other
-        failure becomes an AwsError a person can act on.
+        A modelled fault in `on` (self.faults.<Shape>) goes to its handler; any other failure
+        becomes an AwsError a person can act on.
         """
         try:
             return getattr(self.client, xform_name(action))(**kwargs)
         except ClientError as exc:
-            for shape, handler in (on or {}).items():
-                if isinstance(exc, getattr(self.client.exceptions, shape)):
+            for fault, handler in (on or {}).items():
+                if isinstance(exc, fault):
                     return handler(exc)
-            raise translate(exc, f"rds:{action}", self.region) from exc
+            quota = (
+                self.faults.DBClusterQuotaExceededFault,
+                self.faults.InstanceQuotaExceededFault,
+                self.faults.StorageQuotaExceededFault,
+            )
+            raise translate(exc, f"rds:{action}", self.region, quota=isinstance(exc, quota)) from exc
         except BotoCoreError as exc:
             raise translate(exc, f"rds:{action}", self.region, self.credentials_hint) from exc
 
@@ -217,7 +223,9 @@ class RdsGateway:
     def describe_cluster(self, cluster_id: str) -> Resource | None:
         """The cluster, or None when there is none. IAM: rds:DescribeDBClusters."""
         response = self._call(
-            "DescribeDBClusters", on={"DBClusterNotFoundFault": _none}, DBClusterIdentifier=cluster_id
+            "DescribeDBClusters",
+            on={self.faults.DBClusterNotFoundFault: _none},
+            DBClusterIdentifier=cluster_id,
         )
         clusters = (response or {}).get("DBClusters") or []
         return dict(clusters[0]) if clusters else None
@@ -225,7 +233,9 @@ class RdsGateway:
     def describe_instance(self, instance_id: str) -> Resource | None:
         """The DB instance, or None when there is none. IAM: rds:DescribeDBInstances."""
         response = self._call(
-            "DescribeDBInstances", on={"DBInstanceNotFoundFault": _none}, DBInstanceIdentifier=instance_id
+            "DescribeDBInstances",
+            on={self.faults.DBInstanceNotFoundFault: _none},
+            DBInstanceIdentifier=instance_id,
         )
         instances = (response or {}).get("DBInstances") or []
         return dict(instances[0]) if instances else None
@@ -282,7 +292,7 @@ class RdsGateway:
         """
         response = self._call(
             "RestoreDBClusterToPointInTime",
-            on={"DBClusterAlreadyExistsFault": _none},
+            on={self.faults.DBClusterAlreadyExistsFault: _none},
             **settings,
             SourceDBClusterIdentifier=source,
             DBClusterIdentifier=clone_id,
@@ -309,7 +319,7 @@ class RdsGateway:
         cluster_id = str(cluster["DBClusterIdentifier"])
         response = self._call(
             "CreateDBInstance",
-            on={"InvalidDBClusterStateFault": _busy("cluster", cluster_id)},
+            on={self.faults.InvalidDBClusterStateFault: _busy("cluster", cluster_id)},
             DBInstanceIdentifier=instance_id,
             DBClusterIdentifier=cluster_id,
             DBInstanceClass=instance_class,
@@ -326,7 +336,7 @@ class RdsGateway:
         """
         self._call(
             "ModifyDBCluster",
-            on={"InvalidDBClusterStateFault": _busy("cluster", cluster_id)},
+            on={self.faults.InvalidDBClusterStateFault: _busy("cluster", cluster_id)},
             DBClusterIdentifier=cluster_id,
             ServerlessV2ScalingConfiguration=dict(scaling),
             ApplyImmediately=True,
@@ -340,7 +350,7 @@ class RdsGateway:
         busy = _busy("cluster", cluster_id)
         self._call(
             "StartDBCluster",
-            on={"InvalidDBClusterStateFault": busy, "InvalidDBInstanceStateFault": busy},
+            on={self.faults.InvalidDBClusterStateFault: busy, self.faults.InvalidDBInstanceStateFault: busy},
             DBClusterIdentifier=cluster_id,
         )
 
@@ -437,7 +447,7 @@ class RdsGateway:
         """
         self._call(
             "ModifyDBCluster",
-            on={"InvalidDBClusterStateFault": _busy("cluster", cluster_id)},
+            on={self.faults.InvalidDBClusterStateFault: _busy("cluster", cluster_id)},
             DBClusterIdentifier=cluster_id,
             ManageMasterUserPassword=True,
             ApplyImmediately=True,
@@ -451,9 +461,9 @@ class RdsGateway:
         self._call(
             "DeleteDBInstance",
             on={
-                "InvalidDBInstanceStateFault": _busy("instance", instance_id),
-                "InvalidDBClusterStateFault": _busy("instance", instance_id),
-                "DBInstanceNotFoundFault": _none,
+                self.faults.InvalidDBInstanceStateFault: _busy("instance", instance_id),
+                self.faults.InvalidDBClusterStateFault: _busy("instance", instance_id),
+                self.faults.DBInstanceNotFoundFault: _none,
             },
             DBInstanceIdentifier=instance_id,
             SkipFinalSnapshot=True,
@@ -466,7 +476,10 @@ class RdsGateway:
         """
         self._call(
             "DeleteDBCluster",
-            on={"InvalidDBClusterStateFault": _busy("cluster", cluster_id), "DBClusterNotFoundFault": _none},
+            on={
+                self.faults.InvalidDBClusterStateFault: _busy("cluster", cluster_id),
+                self.faults.DBClusterNotFoundFault: _none,
+            },
             DBClusterIdentifier=cluster_id,
             SkipFinalSnapshot=True,
         )

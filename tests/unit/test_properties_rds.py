@@ -58,7 +58,9 @@ class Gateway(RdsGateway):
     """The gateway's wait, with describes answered from a scripted sequence of states."""
 
     def __init__(self, sequence: list[tuple[str, str]], clock: FakeClock) -> None:
-        super().__init__(client=None, clock=clock, log=lambda _: None)  # type: ignore[arg-type]
+        # A real client (for its modelled exceptions); every describe is answered below, so it
+        # never sends a request.
+        super().__init__(client=CLIENT, clock=clock, log=lambda _: None)
         self.sequence = sequence
         self.looks = 0
 
@@ -72,6 +74,9 @@ class Gateway(RdsGateway):
         return [{"DBInstanceIdentifier": f"{cluster_id}-1", "DBInstanceStatus": instance}]
 
 
+CLIENT = botocore.session.get_session().create_client(
+    "rds", region_name="eu-west-1", aws_access_key_id="testing", aws_secret_access_key="testing"
+)
 STATES = st.tuples(st.sampled_from(sorted(CLUSTER_STATES)), st.sampled_from(sorted(INSTANCE_STATES)))
 
 
