@@ -346,11 +346,13 @@ def run(
             f"Waiting for the clone (at most {inputs.timeout_minutes} min, "
             f"checking every {inputs.poll_interval}s)"
         )
-        cluster = _wait(rds, plan, budget)
+        # A clone that already has its own secret is waited for once, secret included.
+        has_secret = inputs.manage_master_password and bool(own_secret(cluster, source))
+        cluster = _wait(rds, plan, budget, secret=has_secret)
     copy_kind = _copy_kind(rds, wf, plan, source, cluster) if created else ""
     secret_arn = own_secret(cluster, source)
-    if inputs.manage_master_password and inputs.wait:
-        cluster, secret_arn = _give_own_password(rds, wf, plan, budget, cluster, source)
+    if inputs.manage_master_password and inputs.wait and not secret_arn:
+        cluster, secret_arn = _give_own_password(rds, wf, plan, budget)
     rows = _report(wf, rds.region, plan, cluster, created, secret_arn, copy_kind)
     if plan.rules:
         _patch_manifests(inputs, ctx, wf, plan, cluster)
@@ -474,31 +476,28 @@ def own_secret(cluster: Resource, source: Resource) -> str:
 
 
 def _give_own_password(
-    rds: RdsGateway, wf: Workflow, plan: ClonePlan, budget: Budget, cluster: Resource, source: Resource
+    rds: RdsGateway, wf: Workflow, plan: ClonePlan, budget: Budget
 ) -> tuple[Resource, str]:
-    """The clone's own master user secret, once RDS says it is active and nothing is pending.
-
-    ModifyDBCluster(ManageMasterUserPassword) on the clone, checked as ours just before, when it
-    has none yet. The cluster reads `available` while the secret is still being created.
-    """
-    if not own_secret(cluster, source):
-        fresh = rds.describe_cluster(plan.clone_id)
-        problem = (
-            "it disappeared"
-            if fresh is None
-            else tagkeys.ownership_problem(fresh, repository=plan.repository, pr=plan.pr, source=plan.source)
-        )
-        if problem:
-            raise SafetyError(f"Refused to change the master password of '{plan.clone_id}': {problem}.")
-        wf.log(f"Giving '{plan.clone_id}' its own master password (kept by RDS in Secrets Manager)")
-        rds.retry_while_busy(
-            partial(rds.manage_master_password, plan.clone_id),
-            what=f"give '{plan.clone_id}' its own master password",
-            budget=budget,
-            backoff=False,
-        )
+    """ModifyDBCluster(ManageMasterUserPassword) on the clone, checked as ours just before; then the
+    secret, once RDS says it is active and nothing is pending (the cluster reads `available` while
+    the secret is still being created)."""
+    fresh = rds.describe_cluster(plan.clone_id)
+    problem = (
+        "it disappeared"
+        if fresh is None
+        else tagkeys.ownership_problem(fresh, repository=plan.repository, pr=plan.pr, source=plan.source)
+    )
+    if problem:
+        raise SafetyError(f"Refused to change the master password of '{plan.clone_id}': {problem}.")
+    wf.log(f"Giving '{plan.clone_id}' its own master password (kept by RDS in Secrets Manager)")
+    rds.retry_while_busy(
+        partial(rds.manage_master_password, plan.clone_id),
+        what=f"give '{plan.clone_id}' its own master password",
+        budget=budget,
+        backoff=False,
+    )
     cluster = _wait(rds, plan, budget, secret=True)
-    return cluster, own_secret(cluster, source)
+    return cluster, str((cluster.get("MasterUserSecret") or {}).get("SecretArn") or "")
 
 
 def _print_plan(
