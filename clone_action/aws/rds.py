@@ -182,6 +182,8 @@ class RdsGateway:
         self.clock = clock
         self.log = log
         self.credentials_hint = credentials_hint
+        # Called before every RDS call: purge paces itself against the account's shared API rate.
+        self.pace: Callable[[], None] | None = None
 
     @property
     def region(self) -> str:
@@ -193,6 +195,8 @@ class RdsGateway:
         A modelled fault in `on` (self.faults.<Shape>) goes to its handler; any other failure
         becomes an AwsError a person can act on.
         """
+        if self.pace is not None:
+            self.pace()
         try:
             return getattr(self.client, xform_name(action))(**kwargs)
         except ClientError as exc:
