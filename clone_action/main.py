@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, TextIO
 
+from .aws.tags import format_expiry
+from .cancel import Cancelled, Ledger, cancellable
 from .clock import Clock, SystemClock
 from .config import parse_inputs
 from .context import RunContext, read_context, route, workflow_files
@@ -33,10 +36,57 @@ def report_failure(wf: Workflow, exc: ActionError) -> None:
     wf.summary("\n\n".join(parts))
 
 
-def _gateway(ctx: RunContext, client: RDSClient | None, clock: Clock, wf: Workflow) -> RdsGateway:
+def _gateway(
+    ctx: RunContext, client: RDSClient | None, clock: Clock, wf: Workflow, ledger: Ledger
+) -> RdsGateway:
     from .aws.rds import RdsGateway, make_client
 
-    return RdsGateway(client or make_client(ctx.aws_region), clock, wf.log, ctx.credentials_hint())
+    return RdsGateway(client or make_client(ctx.aws_region), clock, wf.log, ctx.credentials_hint(), ledger)
+
+
+@dataclass
+class Run:
+    """What a cancelled run reports: the mode, what it finishes on a rerun, what it changed."""
+
+    mode: str = ""
+    clone_id: str = ""
+    expires: str = ""
+    label: str = ""
+    ledger: Ledger = field(default_factory=Ledger)
+
+
+def report_cancelled(wf: Workflow, run: Run, exc: Cancelled) -> None:
+    """One ::error saying what exists now and how to finish or remove it; the same in the summary.
+
+    Nothing here calls AWS or GitHub: the runner kills the container 10 s after its SIGINT.
+    """
+    doing = run.ledger.doing or "between two steps"
+    changed = run.ledger.said()
+    if run.mode == "clone":
+        now = (
+            f"This run {changed}; everything it created is tagged aurora-clone/expires-at={run.expires}."
+            if changed
+            else "Nothing was created or changed in AWS."
+        )
+        fix = (
+            f"Re-run the job to finish: it reuses '{run.clone_id}'. To remove the clone, remove the "
+            f"label '{run.label}' or close the pull request; `mode: purge` deletes it after {run.expires} "
+            "in any case."
+        )
+    elif run.mode in ("teardown", "purge"):
+        now = (
+            f"This run {changed}; RDS goes on with what it accepted."
+            if changed
+            else "Nothing was deleted or changed in AWS."
+        )
+        what = f"deleting '{run.clone_id}'" if run.mode == "teardown" else "the purge"
+        fix = f"Re-run the job to finish {what}: it is safe to repeat."
+    else:
+        now, fix = "Nothing was changed in AWS.", "Re-run the job."
+    message = f"The run was cancelled ({exc.signal_name}) while {doing}. {now}"
+    wf.error(message, title="aurora-clone: cancelled")
+    wf.log(f"How to finish: {fix}")
+    wf.summary(f"### :x: Cancelled\n\n**What happened:** {message}\n\n**How to finish:** {fix}")
 
 
 def main(
@@ -46,10 +96,20 @@ def main(
     rds_client: RDSClient | None = None,
     stream: TextIO | None = None,
 ) -> int:
-    """Run the action; 0 for success or nothing to do, 1 for any failure."""
+    """Run the action; 0 for success or nothing to do, 1 for any failure or a cancellation."""
     env = os.environ if env is None else env
     clock = clock or SystemClock()
     wf = Workflow(*workflow_files(env), stream=stream)
+    run = Run()
+    with cancellable():
+        try:
+            return _run(env, clock, rds_client, wf, run)
+        except Cancelled as exc:
+            report_cancelled(wf, run, exc)
+            return 1
+
+
+def _run(env: Mapping[str, str], clock: Clock, rds_client: RDSClient | None, wf: Workflow, run: Run) -> int:
     try:
         inputs = parse_inputs(env)
         if inputs.github_token:
@@ -61,24 +121,27 @@ def main(
             wf.set_output("action", "none")
             return 0
         wf.log(f"aurora-clone: {decision.mode} ({decision.reason})")
+        run.mode, run.label = decision.mode, inputs.label
         # Each mode plans (and so checks its inputs) before the AWS SDK is even imported.
         if decision.mode == "clone":
             from .modes import clone
 
             clone_plan = clone.plan_clone(inputs, ctx, clock.now())
-            rds = _gateway(ctx, rds_client, clock, wf)
+            run.clone_id, run.expires = clone_plan.clone_id, format_expiry(clone_plan.expires_at)
+            rds = _gateway(ctx, rds_client, clock, wf, run.ledger)
             clone.run(inputs, ctx, wf, rds, clock, clone_plan)
         elif decision.mode == "purge":
             from .modes import purge
 
             purge.plan_purge(inputs, ctx)
-            rds = _gateway(ctx, rds_client, clock, wf)
+            rds = _gateway(ctx, rds_client, clock, wf, run.ledger)
             purge.run(inputs, ctx, wf, rds, clock)
         else:
             from .modes import teardown
 
             teardown_plan = teardown.plan_teardown(inputs, ctx)
-            rds = _gateway(ctx, rds_client, clock, wf)
+            run.clone_id = teardown_plan.clone_id
+            rds = _gateway(ctx, rds_client, clock, wf, run.ledger)
             teardown.run(inputs, ctx, wf, rds, clock, teardown_plan)
         return 0
     except ActionError as exc:

@@ -13,6 +13,7 @@ from botocore import xform_name
 from botocore.exceptions import BotoCoreError, ClientError, NoCredentialsError, NoRegionError
 
 from .. import __version__
+from ..cancel import Ledger
 from ..clock import Budget, Clock
 from ..errors import AccessDenied, AwsError, CloneStateError, WaitTimeout
 from .states import READY, explain, is_transient, settles
@@ -175,9 +176,15 @@ class RdsGateway:
     """Every RDS call the action makes, with errors translated where they are caught."""
 
     def __init__(
-        self, client: RDSClient, clock: Clock, log: Callable[[str], None], credentials_hint: str = ""
+        self,
+        client: RDSClient,
+        clock: Clock,
+        log: Callable[[str], None],
+        credentials_hint: str = "",
+        ledger: Ledger | None = None,
     ) -> None:
         self.client = client
+        self.ledger = ledger or Ledger()
         self.faults = client.exceptions
         self.clock = clock
         self.log = log
@@ -197,9 +204,21 @@ class RdsGateway:
         """
         if self.pace is not None:
             self.pace()
+        change = None
+        if not action.startswith("Describe"):
+            target = kwargs.get("DBInstanceIdentifier") or kwargs.get("DBClusterIdentifier")
+            change = self.ledger.asked(action, str(target or kwargs.get("ResourceName", "")))
+        self.ledger.doing = f"waiting for RDS to answer {action}"
         try:
-            return getattr(self.client, xform_name(action))(**kwargs)
+            answer = getattr(self.client, xform_name(action))(**kwargs)
+            if change is not None:
+                change.answered = True
+            self.ledger.doing = ""
+            return answer
         except ClientError as exc:
+            self.ledger.doing = ""
+            if change is not None:
+                self.ledger.changes.remove(change)  # RDS answered with a refusal: nothing changed
             for fault, handler in (on or {}).items():
                 if isinstance(exc, fault):
                     return handler(exc)
@@ -210,6 +229,7 @@ class RdsGateway:
             )
             raise translate(exc, f"rds:{action}", self.region, quota=isinstance(exc, quota)) from exc
         except BotoCoreError as exc:
+            self.ledger.doing = ""
             raise translate(exc, f"rds:{action}", self.region, self.credentials_hint) from exc
 
     def _pages(self, action: str, key: str, **kwargs: Any) -> list[Resource]:
@@ -373,7 +393,9 @@ class RdsGateway:
             now = self.clock.monotonic()
             if now >= budget.deadline:
                 raise timeout(line)
+            self.ledger.doing = f"waiting {budget.poll:g}s between status checks ({line})"
             self.clock.sleep(min(budget.poll, budget.deadline - now))
+            self.ledger.doing = ""
 
     def wait_until_available(
         self,
@@ -564,7 +586,9 @@ class RdsGateway:
                     pace = "with backoff" if backoff else f"every {budget.poll:g}s"
                     self.log(f"RDS cannot {what} yet ({exc}): {doing}; trying again {pace}")
                     told = True
+                self.ledger.doing = f"waiting to try again to {what} ({doing})"
                 self.clock.sleep(delay)
+                self.ledger.doing = ""
                 if backoff:
                     delay = min(delay * 2, max(budget.poll, 60))
 
@@ -604,6 +628,23 @@ class RdsGateway:
             )
 
         self._poll(look, budget, timeout)
+
+    def clusters_instances(self, cluster_ids: list[str]) -> list[Resource]:
+        """The DB instances of these clusters, 100 cluster ids a filter, paginated.
+
+        One call for many clusters where cluster_instances makes one each. IAM: rds:DescribeDBInstances.
+        """
+        found: list[Resource] = []
+        for i in range(0, len(cluster_ids), 100):
+            chunk = cluster_ids[i : i + 100]
+            found.extend(
+                self._pages(
+                    "DescribeDBInstances",
+                    "DBInstances",
+                    Filters=[{"Name": "db-cluster-id", "Values": chunk}],
+                )
+            )
+        return found
 
 
 def _secret_state(cluster: Mapping[str, Any]) -> tuple[str, bool]:
