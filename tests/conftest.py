@@ -60,8 +60,11 @@ def github(github_server: FakeGitHub) -> FakeGitHub:
     """The fake GitHub API, emptied for each test."""
     github_server.comments.clear()
     github_server.pulls.clear()
+    github_server.labels.clear()
     github_server.requests.clear()
     github_server.fail_with = None
+    github_server.failures.clear()
+    github_server.viewer = "github-actions[bot]"
     return github_server
 
 
