@@ -1,20 +1,140 @@
-"""Which pull requests are still open, asked of GitHub in bulk (one request per 100 open PRs)."""
+"""Pull request state asked of GitHub, and the one PyGithub client (imported only when GitHub is asked)."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from types import TracebackType
+
+    from github import Github, GithubException
+    from urllib3 import BaseHTTPResponse, Retry
+    from urllib3.connectionpool import ConnectionPool
+
+# What GitHub may cost a job, per request: 3 retries of a 5xx or a rate limit; urllib3 waits
+# 0 s before the first retry, then 1 s, then 2 s (3 s in all). A rate limit is waited out only
+# when GitHub asks for at most RATE_LIMIT_WAIT_MAX seconds; its usual ask for a secondary rate
+# limit (60 s, or one minute when it names no time) ends the request at once, with a warning.
+RETRIES = 3
+BACKOFF_FACTOR = 0.5
+RATE_LIMIT_WAIT_MAX = 10.0
+# GitHub's advice for a secondary rate limit that gives no Retry-After: wait at least a minute.
+SECONDARY_RATE_WAIT = 60.0
+
+
+@dataclass(frozen=True)
+class PullRequest:
+    """A pull request as GitHub says it is now."""
+
+    number: int
+    state: str  # 'open' or 'closed', as GitHub says
+    labels: tuple[str, ...]
+
+
+def client(api_url: str, token: str) -> Github:
+    """A PyGithub client with bounded retries: 5xx and rate limits, never a refused connection."""
+    from github import Auth, Github
+
+    # seconds_between_writes: PyGithub spaces every non-GET by 1 s, the GraphQL viewer query
+    # included; a run writes once (the comment), so that spacing only ever delayed the write.
+    return Github(
+        auth=Auth.Token(token),
+        base_url=api_url,
+        timeout=15,
+        retry=_retry(),
+        lazy=True,
+        per_page=100,
+        seconds_between_writes=None,
+    )
+
+
+def _retry() -> Retry:
+    """PyGithub's GithubRetry, bounded: it gives up rather than wait longer than RATE_LIMIT_WAIT_MAX."""
+    from github import GithubRetry
+    from urllib3.exceptions import MaxRetryError, ResponseError
+
+    class BoundedRetry(GithubRetry):
+        # GithubRetry caps a wait it computes itself (max_rate_limit_wait), but urllib3 sleeps
+        # whatever a Retry-After header says. Asked for longer, stop and hand GitHub's answer
+        # back (raise_on_status=False): retrying earlier than asked is what GitHub says not to do.
+        def increment(  # type: ignore[override]
+            self,
+            method: str | None = None,
+            url: str | None = None,
+            response: BaseHTTPResponse | None = None,
+            error: Exception | None = None,
+            _pool: ConnectionPool | None = None,
+            _stacktrace: TracebackType | None = None,
+        ) -> Retry:
+            wait = self.get_retry_after(response) if response is not None else None
+            if wait is not None and wait > RATE_LIMIT_WAIT_MAX:
+                reason = ResponseError(f"GitHub asked to wait {wait:g} s")
+                raise MaxRetryError(_pool, url or "", reason)  # type: ignore[arg-type]
+            return super().increment(method, url, response, error, _pool, _stacktrace)  # type: ignore[arg-type]
+
+    return BoundedRetry(
+        total=RETRIES,
+        connect=0,  # nothing listening, or no route: fail at once; the run goes on without GitHub
+        read=0,  # the request reached GitHub (a POST may have been applied): do not send it again
+        backoff_factor=BACKOFF_FACTOR,
+        secondary_rate_wait=SECONDARY_RATE_WAIT,
+        max_rate_limit_wait=RATE_LIMIT_WAIT_MAX,
+        raise_on_status=False,  # retries used up: PyGithub raises GitHub's last answer, not a RetryError
+    )
+
+
+def rate_limited(exc: GithubException) -> bool:
+    """A primary or secondary rate limit (403 as PyGithub reads it, or 429), not a missing permission."""
+    from github import RateLimitExceededException
+
+    return isinstance(exc, RateLimitExceededException) or exc.status == 429
+
+
+def answered(exc: GithubException, *, message: bool = False) -> str:
+    """'GitHub answered 403', with GitHub's message if asked, and the wait it asked for after a rate limit."""
+    said = exc.data.get("message", "") if message and isinstance(exc.data, dict) else ""
+    text = f"GitHub answered {exc.status} {said}".rstrip()
+    if rate_limited(exc):
+        headers = {name.lower(): str(value) for name, value in (exc.headers or {}).items()}
+        after = headers.get("retry-after", "")
+        wait = float(after) if after.isdigit() else getattr(exc, "wait", None)
+        text += f" (a rate limit; it asked to wait {wait:g} s)" if wait else " (a rate limit)"
+    return text
+
 
 def open_pull_requests(*, api_url: str, token: str, repository: str) -> set[int] | str:
-    """The numbers of the repository's open PRs, or why GitHub could not tell."""
+    """The numbers of the repository's open PRs (one request per 100), or why GitHub could not tell."""
     if not token:
         return "no github-token was given"
-    from github import Auth, Github, GithubException
+    from github import GithubException
     from requests import RequestException
 
-    gh = Github(auth=Auth.Token(token), base_url=api_url, timeout=15, retry=None, lazy=True, per_page=100)
+    gh = client(api_url, token)
     try:
         return {pr.number for pr in gh.get_repo(repository).get_pulls(state="open")}
     except GithubException as exc:
-        return f"GitHub answered {exc.status} for the pull requests of {repository}"
+        return f"{answered(exc)} for the pull requests of {repository}"
+    except RequestException as exc:
+        return f"GitHub could not be reached at {api_url} ({type(exc).__name__})"
+    finally:
+        gh.close()
+
+
+def pull_request(*, api_url: str, token: str, repository: str, number: int) -> PullRequest | str:
+    """The PR as GitHub says it is now (one request), or why GitHub could not tell."""
+    if not token:
+        return "no github-token was given"
+    from github import GithubException
+    from requests import RequestException
+
+    gh = client(api_url, token)
+    try:
+        pr = gh.get_repo(repository).get_pull(number)  # lazy: the GET is sent on the first attribute
+        state = pr.state
+        return PullRequest(number=number, state=state, labels=tuple(label.name for label in pr.labels))
+    except GithubException as exc:
+        return f"{answered(exc)} for pull request #{number} of {repository}"
     except RequestException as exc:
         return f"GitHub could not be reached at {api_url} ({type(exc).__name__})"
     finally:
