@@ -4,10 +4,15 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from .config import Inputs
 from .context import RunContext
+from .pr_state import answered, client, rate_limited
 from .workflow import Workflow, md_cell
+
+if TYPE_CHECKING:
+    from github import Github
 
 PERMISSION_FIX = (
     "Give the job `permissions: pull-requests: write` (and pass `github-token` if you use "
@@ -36,37 +41,39 @@ def render(clone_id: str, heading: str, rows: Sequence[tuple[str, str]], footer:
 def upsert(
     *, api_url: str, token: str, repository: str, pr: int, clone_id: str, body: str
 ) -> str | CommentFailure:
-    """Update the clone's comment on the PR, or create it; 'created' or 'updated', or why it failed."""
+    """Update the clone's comment the token's user wrote, or create it; 'created'/'updated', or why not."""
     if not token:
         return CommentFailure("no github-token was given, so the PR comment was skipped. " + PERMISSION_FIX)
-    from github import Auth, Github, GithubException
+    from github import GithubException
     from requests import RequestException
 
-    gh = Github(auth=Auth.Token(token), base_url=api_url, timeout=15, retry=None, lazy=True, per_page=100)
+    gh = client(api_url, token)
     try:
         issue = gh.get_repo(repository).get_issue(pr)
         tag = marker(clone_id)
-        for comment in issue.get_comments():
-            if (comment.body or "").startswith(tag):
-                try:
+        marked = [c for c in issue.get_comments() if (c.body or "").startswith(tag)]
+        if marked:
+            # Anyone can paste the marker into a comment: only the token's own user's is edited.
+            viewer = _viewer(gh)
+            if isinstance(viewer, CommentFailure):
+                return viewer
+            for comment in marked:
+                if comment.user is not None and comment.user.login.casefold() == viewer.casefold():
                     comment.edit(body)
                     return "updated"
-                except GithubException as exc:
-                    if exc.status not in (403, 404):
-                        raise
-                    break  # a marker comment we cannot edit (not ours): post our own
         issue.create_comment(body)
         return "created"
     except GithubException as exc:
-        reason = (exc.data or {}).get("message", "") if isinstance(exc.data, dict) else ""
+        if rate_limited(exc):
+            return CommentFailure(
+                f"{answered(exc)} to the PR comment. The clone is unaffected; re-run later to update it."
+            )
         hint = (
             PERMISSION_FIX
             if exc.status in (401, 403, 404)
             else "GitHub may be unavailable; re-run to update it."
         )
-        return CommentFailure(
-            f"GitHub answered {exc.status} {reason}".rstrip() + f" to the PR comment. {hint}"
-        )
+        return CommentFailure(f"{answered(exc, message=True)} to the PR comment. {hint}")
     except RequestException as exc:
         return CommentFailure(
             f"the PR comment could not reach GitHub at {api_url} ({type(exc).__name__}). "
@@ -74,6 +81,23 @@ def upsert(
         )
     finally:
         gh.close()
+
+
+def _viewer(gh: Github) -> str | CommentFailure:
+    """The login of the token's user (GraphQL: REST's GET /user refuses installation tokens)."""
+    from github import GithubException
+
+    try:
+        _, data = gh.requester.graphql_query("query { viewer { login } }", {})
+        return str(data["data"]["viewer"]["login"])
+    except (GithubException, KeyError, TypeError) as exc:
+        why = answered(exc, message=True) if isinstance(exc, GithubException) else "GitHub gave no login"
+        return CommentFailure(
+            f"{why} when asked which user the github-token is (GraphQL at {gh.requester.graphql_url}), "
+            "so no comment was changed: only a marked comment that user wrote is edited, and posting "
+            "a new one would repeat it on every run. Re-run when GitHub's GraphQL API answers, or set "
+            "`comment: false`."
+        )
 
 
 def publish(
