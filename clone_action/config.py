@@ -33,6 +33,7 @@ DEFAULTS: dict[str, str] = {
     "comment": "true",
     "manage-master-password": "false",
     "purge-scope": "repository",
+    "max-deletions": "20",
     "dry-run": "false",
 }
 
@@ -80,6 +81,7 @@ class Inputs:
     github_token: str = ""
     manage_master_password: bool = False
     purge_scope: str = "repository"
+    max_deletions: int = 20
     dry_run: bool = False
 
     @property
@@ -281,11 +283,20 @@ def parse_inputs(env: Mapping[str, str]) -> Inputs:
     comment = r.boolean("comment")
     manage_master_password = r.boolean("manage-master-password")
     purge_scope = r.choice("purge-scope", PURGE_SCOPES)
+    max_deletions: int | None = None
+    if r.raw("max-deletions") == "0":
+        r.problem(
+            "max-deletions",
+            "0",
+            "expected 1 or more; to delete nothing and list what purge would delete, set dry-run: true",
+        )
+    else:
+        max_deletions = r.whole("max-deletions", 1, "a whole number of clones")
     dry_run = r.boolean("dry-run")
     if r.problems:
         raise InputError(r.problems)
     # Without problems, every value with a default has parsed.
-    assert None not in (min_capacity, max_capacity, ttl, timeout_minutes, poll_interval)
+    assert None not in (min_capacity, max_capacity, ttl, timeout_minutes, poll_interval, max_deletions)
     return Inputs(
         mode=mode,
         source_cluster=source.lower(),
@@ -311,5 +322,6 @@ def parse_inputs(env: Mapping[str, str]) -> Inputs:
         github_token=r.raw("github-token"),
         manage_master_password=manage_master_password,
         purge_scope=purge_scope,
+        max_deletions=max_deletions or 0,
         dry_run=dry_run,
     )

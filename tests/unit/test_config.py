@@ -394,3 +394,29 @@ def test_a_bad_min_capacity_is_reported_once_with_auto_pause() -> None:
     assert problems(env(min_capacity="zero", seconds_until_auto_pause="300")) == [
         "min-capacity: expected Aurora capacity units from 0 to 256 in steps of 0.5, got 'zero'"
     ]
+
+
+@pytest.mark.parametrize(
+    ("value", "message"),
+    [
+        ("lots", "max-deletions: expected a whole number of clones, 1 or more, got 'lots'"),
+        ("2.5", "max-deletions: expected a whole number of clones, 1 or more, got '2.5'"),
+        ("-3", "max-deletions: expected a whole number of clones, 1 or more, got '-3'"),
+        ("", "max-deletions: expected a whole number of clones, 1 or more, got ''"),
+        (
+            "0",
+            "max-deletions: expected 1 or more; to delete nothing and list what purge would delete, "
+            "set dry-run: true, got '0'",
+        ),
+    ],
+)
+def test_a_bad_max_deletions_names_the_input_the_value_and_the_rule(value: str, message: str) -> None:
+    assert problems(env(max_deletions=value)) == [message]
+
+
+@pytest.mark.parametrize(("value", "expected"), [(None, 20), ("1", 1), (" 25 ", 25), ("500", 500)])
+def test_max_deletions_defaults_to_20_and_takes_any_whole_number_from_1(
+    value: str | None, expected: int
+) -> None:
+    environ = {} if value is None else env(max_deletions=value)
+    assert parse_inputs(environ).max_deletions == expected
