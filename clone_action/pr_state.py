@@ -36,8 +36,10 @@ def client(api_url: str, token: str) -> Github:
     """A PyGithub client with bounded retries: 5xx and rate limits, never a refused connection."""
     from github import Auth, Github
 
-    # seconds_between_writes: PyGithub spaces every non-GET by 1 s, the GraphQL viewer query
-    # included; a run writes once (the comment), so that spacing only ever delayed the write.
+    # PyGithub spaces requests 0.25 s apart and non-GETs 1 s apart (the GraphQL viewer query
+    # included). GitHub asks for serial requests (they are) and a pause between many mutative
+    # ones; a run makes at most one (the comment), so the spacing only ever delayed it.
+    # docs.github.com/rest/using-the-rest-api/best-practices-for-using-the-rest-api
     return Github(
         auth=Auth.Token(token),
         base_url=api_url,
@@ -45,6 +47,7 @@ def client(api_url: str, token: str) -> Github:
         retry=_retry(),
         lazy=True,
         per_page=100,
+        seconds_between_requests=None,
         seconds_between_writes=None,
     )
 
