@@ -72,3 +72,14 @@ class SafetyError(ActionError):
     """A safety rule refused the operation; nothing was deleted or changed."""
 
     kind = "Refused by a safety rule"
+
+
+# A clone deleted by a teardown or purge while a clone run was still making it.
+DELETED_MEANWHILE = (
+    "A teardown or purge deleted it while this run was making it: the pull request was closed or "
+    "lost its label (or someone deleted the clone by hand)."
+)
+CLONE_AGAIN = (
+    "Nothing to do if the pull request is closed. To clone again, label the pull request again "
+    "once the deletion has finished. This run neither adds an instance to a deleted clone nor makes it again."
+)

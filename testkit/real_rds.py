@@ -24,6 +24,8 @@ ThreadedMotoServer started here behave alike. Each correction names what it foll
 - Serverless v2 (Aurora User Guide, "Requirements for Aurora Serverless v2"): a db.serverless
   instance needs the cluster's ServerlessV2ScalingConfiguration, else InvalidDBClusterStateFault
   with the message AWS prints.
+- CreateDBInstance (API reference, Errors): a DBClusterIdentifier that does not exist is
+  DBClusterNotFoundFault; moto made the instance anyway, a member of no cluster.
 - DescribeDBEngineVersions (moto has none): ServerlessV2FeaturesSupport from the capacity table
   of "How Aurora Serverless v2 works", per engine version.
 
@@ -176,7 +178,10 @@ def install() -> None:
     create_instance = RDSBackend.create_db_instance
 
     def create_db_instance(self: Any, db_kwargs: dict[str, Any]) -> Any:
-        cluster = self.clusters.get(db_kwargs.get("db_cluster_identifier") or "")
+        cluster_id = db_kwargs.get("db_cluster_identifier") or ""
+        cluster = self.clusters.get(cluster_id)
+        if cluster_id and cluster is None:
+            raise errors.DBClusterNotFoundError(cluster_id)
         refuse_when_stopped(cluster, "start it before adding DB instances.")
         if (
             cluster is not None

@@ -15,8 +15,8 @@ from botocore.exceptions import BotoCoreError, ClientError, NoCredentialsError, 
 from .. import __version__
 from ..cancel import Ledger
 from ..clock import Budget, Clock
-from ..errors import AccessDenied, AwsError, CloneStateError, WaitTimeout
-from .states import READY, explain, is_transient, settles
+from ..errors import CLONE_AGAIN, DELETED_MEANWHILE, AccessDenied, AwsError, CloneStateError, WaitTimeout
+from .states import DELETING, READY, explain, is_transient, settles
 
 if TYPE_CHECKING:
     from mypy_boto3_rds import RDSClient
@@ -335,15 +335,29 @@ class RdsGateway:
         instance_class: str,
         publicly_accessible: bool,
         tags: list[dict[str, str]],
-    ) -> Resource:
-        """Add the clone's DB instance; Busy while RDS says the cluster is not ready for it.
+    ) -> Resource | None:
+        """Add the clone's DB instance; None when an instance with that id exists already.
 
-        IAM: rds:CreateDBInstance, rds:AddTagsToResource.
+        Busy while RDS says the cluster is not ready for it; CloneStateError when the cluster is
+        gone (a teardown deleted it meanwhile). IAM: rds:CreateDBInstance, rds:AddTagsToResource.
         """
         cluster_id = str(cluster["DBClusterIdentifier"])
+
+        def gone(exc: ClientError) -> None:
+            raise CloneStateError(
+                f"The clone '{cluster_id}' was deleted before its DB instance could be added "
+                f"({_message(exc)}).",
+                cause=DELETED_MEANWHILE,
+                fix=CLONE_AGAIN,
+            ) from exc
+
         response = self._call(
             "CreateDBInstance",
-            on={self.faults.InvalidDBClusterStateFault: _busy("cluster", cluster_id)},
+            on={
+                self.faults.InvalidDBClusterStateFault: _busy("cluster", cluster_id),
+                self.faults.DBInstanceAlreadyExistsFault: _none,
+                self.faults.DBClusterNotFoundFault: gone,
+            },
             DBInstanceIdentifier=instance_id,
             DBClusterIdentifier=cluster_id,
             DBInstanceClass=instance_class,
@@ -351,7 +365,7 @@ class RdsGateway:
             PubliclyAccessible=publicly_accessible,
             Tags=tags,
         )
-        return dict(response["DBInstance"])
+        return dict(response["DBInstance"]) if response else None
 
     def set_scaling(self, cluster_id: str, scaling: Mapping[str, float | int]) -> None:
         """Give the clone a Serverless v2 scaling configuration (RDS needs one for db.serverless).
@@ -536,6 +550,12 @@ class RdsGateway:
                 for i in self.cluster_instances(busy.ident)
             )
         for kind, ident, status in states:
+            if status in DELETING and not deleting:
+                raise CloneStateError(
+                    f"RDS refused to {what} ({busy}): the {kind} '{ident}' is '{status}'.",
+                    cause=DELETED_MEANWHILE,
+                    fix=CLONE_AGAIN,
+                )
             if settles(status):
                 return f"{kind} '{ident}' is '{status}'"
         for kind, ident, status in states:

@@ -40,6 +40,7 @@ TRANSIENT_PREFIXES = ("configuring-",)  # configuring-enhanced-monitoring, -iam-
 # States that change by themselves, though not into `available`: a refusal in one of these
 # is worth retrying (a stopping cluster can be started once stopped, a deleting one goes away).
 SETTLING = frozenset({"stopping", "deleting", "delete-precheck"})
+DELETING = frozenset({"deleting", "delete-precheck"})
 
 STOPPED = frozenset({"stopped", "stopping"})
 
@@ -79,10 +80,12 @@ def explain(kind: str, ident: str, status: str, *, deleting: bool = False) -> tu
             f"Start it (aws rds start-db-cluster --db-cluster-identifier {ident}) and re-run the job, "
             "or remove the label to delete the clone.",
         )
-    if status == "deleting":
+    if status in DELETING:
         return (
-            f"The {kind} is being deleted, by a teardown or purge or by hand.",
-            "Re-run this job once the deletion has finished to get a fresh clone.",
+            f"The {kind} is being deleted, by a teardown or purge (the pull request was closed or "
+            "lost its label) or by hand; this run neither adds to it nor makes it again.",
+            "Nothing to do if the pull request is closed. To clone again, label the pull request "
+            "again once the deletion has finished.",
         )
     if status == "insufficient-capacity":
         return (

@@ -13,7 +13,7 @@ from ..aws.states import READY, explain, is_transient
 from ..clock import Budget
 from ..config import Inputs
 from ..context import RunContext
-from ..errors import AccessDenied, CloneStateError, InputError, SafetyError
+from ..errors import CLONE_AGAIN, DELETED_MEANWHILE, AccessDenied, CloneStateError, InputError, SafetyError
 from ..naming import instance_id, resolve_clone_id
 from ..pr_comment import publish
 from ..workflow import Workflow, md_cell
@@ -300,6 +300,8 @@ def run(
     existing = rds.describe_cluster(plan.clone_id)
     if existing is not None:
         _check_existing(plan, existing)
+    else:
+        _check_instance_name(rds, plan)
     sharing = _warn_at_copy_limit(rds, wf, plan, source) if existing is None else 0
 
     if inputs.dry_run:
@@ -395,7 +397,7 @@ def _add_instance(
             budget=budget,
             backoff=False,
         )
-    rds.retry_while_busy(
+    added = rds.retry_while_busy(
         partial(
             rds.create_instance,
             cluster=cluster,
@@ -408,7 +410,57 @@ def _add_instance(
         budget=budget,
         backoff=False,
     )
-    wf.log(f"Added the DB instance '{plan.instance_id}' ({inputs.instance_class})")
+    if added is None:
+        _reuse_instance(rds, wf, plan)
+    else:
+        wf.log(f"Added the DB instance '{plan.instance_id}' ({inputs.instance_class})")
+
+
+def _instance_problem(instance: Resource, plan: ClonePlan) -> str | None:
+    """Why this instance is not the clone's own; None when it is."""
+    if instance.get("DBClusterIdentifier") != plan.clone_id:
+        return f"it belongs to the cluster '{instance.get('DBClusterIdentifier') or '(none)'}'"
+    return tagkeys.ownership_problem(instance, repository=plan.repository, pr=plan.pr, source=plan.source)
+
+
+def _instance_taken(plan: ClonePlan, problem: str, changed: str) -> SafetyError:
+    return SafetyError(
+        f"A DB instance named '{plan.instance_id}' already exists and is not this clone's: "
+        f"{problem}. {changed}",
+        fix="Set clone-id to a template that names a new cluster, e.g. '{source}-{repo}-pr-{pr}' "
+        "(the instance is named after the clone).",
+    )
+
+
+def _check_instance_name(rds: RdsGateway, plan: ClonePlan) -> None:
+    """Before a new clone: RDS names instances region-wide, and the clone's name must be free."""
+    instance = rds.describe_instance(plan.instance_id)
+    problem = _instance_problem(instance, plan) if instance is not None else None
+    if problem:
+        raise _instance_taken(plan, problem, "Nothing was changed.")
+
+
+def _reuse_instance(rds: RdsGateway, wf: Workflow, plan: ClonePlan) -> None:
+    """RDS says the instance exists: an answer lost on the way (an SDK retry, a cancelled run) or a
+    racing run made it. It is the clone's own when it is a member of the clone, with our tags."""
+    instance = rds.describe_instance(plan.instance_id)
+    if instance is None:
+        raise CloneStateError(
+            f"RDS said the DB instance '{plan.instance_id}' exists, then that it does not.",
+            fix="Re-run the job: it adds the instance again.",
+        )
+    problem = _instance_problem(instance, plan)
+    if problem:
+        raise _instance_taken(
+            plan,
+            problem,
+            f"Someone made it after this run looked; the clone '{plan.clone_id}' has no instance "
+            "(remove the label to delete it).",
+        )
+    wf.log(
+        f"The DB instance '{plan.instance_id}' exists already (an earlier request's answer was lost, "
+        "or another run added it): reusing it"
+    )
 
 
 def _wait(rds: RdsGateway, plan: ClonePlan, budget: Budget, *, secret: bool = False) -> Resource:
@@ -416,8 +468,9 @@ def _wait(rds: RdsGateway, plan: ClonePlan, budget: Budget, *, secret: bool = Fa
     ready = rds.wait_until_available(plan.clone_id, budget, secret=secret)
     if ready is None:
         raise CloneStateError(
-            f"The clone '{plan.clone_id}' disappeared while the action waited for it.",
-            fix="Another run (a teardown or purge) may have deleted it; re-run to clone again.",
+            f"The clone '{plan.clone_id}' was deleted while the action waited for it.",
+            cause=DELETED_MEANWHILE,
+            fix=CLONE_AGAIN,
         )
     return ready[0]
 
@@ -482,11 +535,13 @@ def _give_own_password(
     secret, once RDS says it is active and nothing is pending (the cluster reads `available` while
     the secret is still being created)."""
     fresh = rds.describe_cluster(plan.clone_id)
-    problem = (
-        "it disappeared"
-        if fresh is None
-        else tagkeys.ownership_problem(fresh, repository=plan.repository, pr=plan.pr, source=plan.source)
-    )
+    if fresh is None:
+        raise CloneStateError(
+            f"The clone '{plan.clone_id}' was deleted before it got its own password.",
+            cause=DELETED_MEANWHILE,
+            fix=CLONE_AGAIN,
+        )
+    problem = tagkeys.ownership_problem(fresh, repository=plan.repository, pr=plan.pr, source=plan.source)
     if problem:
         raise SafetyError(f"Refused to change the master password of '{plan.clone_id}': {problem}.")
     wf.log(f"Giving '{plan.clone_id}' its own master password (kept by RDS in Secrets Manager)")

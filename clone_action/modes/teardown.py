@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import partial
 from typing import TYPE_CHECKING
@@ -146,31 +145,44 @@ def start_deletion(
     if waited is None:
         return result  # gone meanwhile
 
-    def guarded(describe: Callable[[], Resource | None], delete: Callable[[], None]) -> Callable[[], None]:
-        def attempt() -> None:
-            fresh = describe()
-            if fresh is None or fresh.get("Status", fresh.get("DBInstanceStatus")) == "deleting":
-                return
+    requested: set[str] = set()  # instances whose deletion RDS took (or that are going already)
+
+    def delete_instance(ident: str) -> None:
+        fresh = rds.describe_instance(ident)
+        if fresh is not None and fresh.get("DBInstanceStatus") != "deleting":
             problem = _problem(fresh, clone_id, owner)
             if problem:
                 raise _refuse(clone_id, problem, result.started)
-            delete()
+            rds.delete_instance(ident)
             result.started = True
+        requested.add(ident)
 
-        return attempt
+    def delete_cluster() -> None:
+        fresh = rds.describe_cluster(clone_id)
+        if fresh is None or fresh.get("Status") == "deleting":
+            return
+        problem = _problem(fresh, clone_id, owner)
+        if problem:
+            raise _refuse(clone_id, problem, result.started)
+        # An instance added since the first look (a clone run still at work) goes first: RDS
+        # deletes no cluster that has an instance in another state than `deleting`.
+        for member in fresh.get("DBClusterMembers") or []:
+            ident = str(member["DBInstanceIdentifier"])
+            if ident not in requested:
+                if ident not in result.instances:
+                    result.instances.append(ident)
+                delete_instance(ident)
+        rds.delete_cluster(clone_id)
 
     for ident in result.instances:
         rds.retry_while_busy(
-            guarded(partial(rds.describe_instance, ident), partial(rds.delete_instance, ident)),
+            partial(delete_instance, ident),
             what=f"delete the instance '{ident}'",
             budget=budget,
             deleting=True,
         )
     rds.retry_while_busy(
-        guarded(partial(rds.describe_cluster, clone_id), partial(rds.delete_cluster, clone_id)),
-        what=f"delete the cluster '{clone_id}'",
-        budget=budget,
-        deleting=True,
+        delete_cluster, what=f"delete the cluster '{clone_id}'", budget=budget, deleting=True
     )
     result.started = True
     return result

@@ -131,3 +131,18 @@ def test_engine_versions_say_what_serverless_v2_allows_also_through_a_server(mot
 
     assert pg["ServerlessV2FeaturesSupport"] == {"MinCapacity": 0.5, "MaxCapacity": 128.0}
     assert "ServerlessV2FeaturesSupport" not in mysql2
+
+
+def test_an_instance_for_a_cluster_that_does_not_exist_is_cluster_not_found(aws: dict[str, Any]) -> None:
+    rds = aws["rds"]
+    with pytest.raises(rds.exceptions.DBClusterNotFoundFault):
+        rds.create_db_instance(
+            DBInstanceIdentifier="gone-1",
+            DBClusterIdentifier="gone",
+            Engine="aurora-postgresql",
+            DBInstanceClass="db.serverless",
+        )
+    assert (
+        rds.describe_db_instances(Filters=[{"Name": "db-cluster-id", "Values": ["gone"]}])["DBInstances"]
+        == []
+    )
