@@ -143,16 +143,22 @@ def populate(rds: Any, clusters: int, expired: int, now: datetime) -> Account:
 
 
 class Recorder:
-    """Every RDS operation the action's client sent, with its parameters as the action gave them."""
+    """Every RDS operation the action's client sent, with its parameters as the action gave them.
 
-    def __init__(self) -> None:
+    `at` holds when each call was sent, on the clock the action itself uses (its pacing's clock).
+    """
+
+    def __init__(self, clock: Any) -> None:
+        self.clock = clock
         self.log: list[tuple[str, dict[str, Any]]] = []
+        self.at: list[float] = []
         self.seconds: Counter[str] = Counter()  # from the call's start to its parsed answer
         self.durations: list[float] = []
         self._started = 0.0
 
     def __call__(self, model: Any, params: dict[str, Any], **_: Any) -> None:
         self.log.append((model.name, dict(params)))
+        self.at.append(self.clock.monotonic())
         self._started = time.perf_counter()
 
     def answered(self, model: Any, **_: Any) -> None:
@@ -213,6 +219,50 @@ class Pager:
             parsed.pop("Marker", None)
 
 
+def busiest(times: list[float], window: float) -> int:
+    """The most calls sent within any `window` seconds (both ends included)."""
+    ordered = sorted(times)
+    most, first = 0, 0
+    for last, t in enumerate(ordered):
+        while t - ordered[first] > window:
+            first += 1
+        most = max(most, last - first + 1)
+    return most
+
+
+def check_ages(recorder: Recorder) -> tuple[int, float]:
+    """Delete calls not preceded by a describe of what they delete, and the oldest such describe's age.
+
+    A cluster counts as described by DescribeDBClusters naming it (by identifier or in a filter); an
+    instance by DescribeDBInstances naming it, or naming its cluster in a db-cluster-id filter (the
+    bench's instances are named CLUSTER-1).
+    """
+    seen: dict[tuple[str, str], float] = {}
+    unchecked, oldest = 0, 0.0
+    for (name, params), at in zip(recorder.log, recorder.at, strict=True):
+        if name in ("DescribeDBClusters", "DescribeDBInstances"):
+            kind = "cluster" if name == "DescribeDBClusters" else "instance-of"
+            for ident in [params.get("DBClusterIdentifier")] + [
+                value for f in params.get("Filters") or [] for value in f.get("Values") or []
+            ]:
+                if ident:
+                    seen[(kind, str(ident))] = at
+            if params.get("DBInstanceIdentifier"):
+                seen[("instance", str(params["DBInstanceIdentifier"]))] = at
+        elif name in ("DeleteDBCluster", "DeleteDBInstance"):
+            if name == "DeleteDBCluster":
+                keys = [("cluster", str(params["DBClusterIdentifier"]))]
+            else:
+                ident = str(params["DBInstanceIdentifier"])
+                keys = [("instance", ident), ("instance-of", ident.removesuffix("-1"))]
+            looked = [seen[key] for key in keys if key in seen]
+            if not looked:
+                unchecked += 1
+            else:
+                oldest = max(oldest, at - max(looked))
+    return unchecked, oldest
+
+
 def check(results: list[tuple[str, bool]], name: str, ok: bool) -> None:
     results.append((name, ok))
 
@@ -258,14 +308,17 @@ def main(argv: list[str] | None = None) -> int:
         server, _ = serve(github)
 
         client = make_client()
-        recorder = Recorder()
+        recorder = Recorder(clock)
         pager = Pager(backend)
         client.meta.events.register("provide-client-params.rds.*", recorder)
         client.meta.events.register("after-call.rds.*", recorder.answered)
         client.meta.events.register("before-parameter-build.rds.DescribeDBClusters", pager.before)
         client.meta.events.register("after-call.rds.DescribeDBClusters", pager.after)
 
-        env = runner_env(Path(tmp), {"mode": "purge"}, {}, "workflow_dispatch")
+        # A backlog of --expired clones is more than the default max-deletions (20): raised for
+        # this run, as a user would after a dry run.
+        inputs = {"mode": "purge", "max-deletions": str(max(args.expired, 1))}
+        env = runner_env(Path(tmp), inputs, {}, "workflow_dispatch")
         env["GITHUB_API_URL"] = github.url
         stream = io.StringIO()
         setup_seconds = time.perf_counter() - setup_started
@@ -326,6 +379,25 @@ def main(argv: list[str] | None = None) -> int:
         f"a candidate), {sum(recorder.seconds.values()):.2f} s of the purge's {purge_seconds:.2f} s"
     )
     print(f"  GitHub         {len(github.requests)} requests: {sorted(Counter(github.requests).items())}")
+    deleted = len(set(account.expired) - remaining)
+    total_calls = sum(calls.values())
+    per_clone = total_calls / max(deleted, 1)
+    one_second, ten_seconds = busiest(recorder.at, 1.0), busiest(recorder.at, 10.0)
+    span = (max(recorder.at) - min(recorder.at)) if recorder.at else 0.0
+    unchecked, oldest = check_ages(recorder)
+    print(
+        f"  per clone      {per_clone:.2f} RDS calls per deleted clone "
+        f"({total_calls} calls, {deleted} deleted)"
+    )
+    print(
+        f"  call rate      at most {one_second} calls in any 1 s and {ten_seconds} in any 10 s "
+        f"({ten_seconds / 10:.1f}/s); {total_calls / max(span, 1e-9):.1f}/s over the {span:.1f} s of calls "
+        "(the action's clock)"
+    )
+    print(
+        f"  checks         {unchecked} delete calls without a describe of what they delete before them; "
+        f"the oldest describe a delete relied on was {oldest:.1f} s old"
+    )
 
     results: list[tuple[str, bool]] = []
     check(results, "main() exits 0", code == 0)
@@ -354,6 +426,18 @@ def main(argv: list[str] | None = None) -> int:
         results,
         f"expired clones' instances deleted ({remaining_instances} == {total_instances - args.expired})",
         remaining_instances == total_instances - args.expired,
+    )
+    check(results, f"RDS calls per deleted clone <= 3 ({per_clone:.2f})", per_clone <= 3)
+    check(results, f"RDS calls in any 1 s window < 10 ({one_second})", one_second < 10)
+    check(
+        results,
+        f"RDS calls in any 10 s window < 100, under 10/s sustained ({ten_seconds})",
+        ten_seconds < 100,
+    )
+    check(
+        results,
+        f"every delete call follows a describe of what it deletes ({unchecked} do not)",
+        unchecked == 0,
     )
     print("Targets:")
     for name, ok in results:
