@@ -6,10 +6,13 @@ import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .config import Inputs
 from .errors import ActionError, InputError
+
+if TYPE_CHECKING:
+    from .pr_state import PullRequest
 
 PR_EVENTS = ("pull_request", "pull_request_target")
 CLONE_ACTIONS = ("opened", "reopened", "synchronize", "ready_for_review")
@@ -143,7 +146,38 @@ def _same_label(a: str, b: str) -> bool:
 
 
 def route(inputs: Inputs, ctx: RunContext) -> Route:
-    """Decide the mode: the `mode` input, or for `auto` the contract's event table."""
+    """Decide the mode: the `mode` input, or for `auto` the contract's event table.
+
+    A closed pull request gets no clone, whatever the event (a `labeled` or `synchronize` can
+    arrive after the close, and a re-run replays its event as it was).
+    """
+    decision = _route(inputs, ctx)
+    if decision.mode == "clone" and ctx.pr_state == "closed":
+        where = f"{ctx.event_name} '{ctx.event_action}'" if ctx.event_action else ctx.event_name
+        return Route("none", f"{where}: the pull request is closed, and a closed pull request gets no clone")
+    return decision
+
+
+def recheck(decision: Route, inputs: Inputs, pr: PullRequest) -> Route:
+    """A clone decision held against the pull request as GitHub says it is now.
+
+    The event can be old: a re-run replays it as it was, and a `workflow_dispatch` has none.
+    """
+    if decision.mode != "clone":
+        return decision
+    if pr.state != "open":
+        return Route(
+            "none",
+            f"GitHub says pull request #{pr.number} is {pr.state}, and a closed pull request gets no clone",
+        )
+    if inputs.mode == "auto" and not any(_same_label(name, inputs.label) for name in pr.labels):
+        return Route(
+            "none", f"GitHub says pull request #{pr.number} no longer carries the label '{inputs.label}'"
+        )
+    return decision
+
+
+def _route(inputs: Inputs, ctx: RunContext) -> Route:
     if inputs.mode != "auto":
         return Route(inputs.mode, f"mode: {inputs.mode}")
     event, action, label = ctx.event_name, ctx.event_action, inputs.label

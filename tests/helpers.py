@@ -65,14 +65,18 @@ def pr_event(
     label: str = "",
     title: str = "Add the checkout page",
     branch: str = "feature/checkout",
+    state: str = "",
 ) -> dict[str, Any]:
-    """A pull_request event payload as GitHub sends it (the parts that matter here)."""
+    """A pull_request event payload as GitHub sends it (the parts that matter here).
+
+    `state` is the PR's when the event was sent: 'closed' for `closed` unless told otherwise.
+    """
     event: dict[str, Any] = {
         "action": action,
         "number": number,
         "pull_request": {
             "number": number,
-            "state": "closed" if action == "closed" else "open",
+            "state": state or ("closed" if action == "closed" else "open"),
             "title": title,
             "labels": [{"name": name} for name in labels],
             "head": {"ref": branch, "label": f"acme:{branch}", "repo": {"full_name": REPOSITORY}},

@@ -186,3 +186,62 @@ def test_an_event_without_a_pr_and_no_pr_number_input_is_an_input_error(tmp_path
         "pr-number: required for the event 'workflow_dispatch', which names no pull request; "
         "set pr-number: ${{ inputs.pr-number }} (or the PR's number)"
     ]
+
+
+@pytest.mark.parametrize("action", ["labeled", "synchronize", "reopened", "opened", "ready_for_review"])
+def test_an_event_whose_payload_says_the_pr_is_closed_never_clones(tmp_path: Path, action: str) -> None:
+    # A `labeled` can be delivered after the close (label then close in one go), and a re-run
+    # replays its event as it was.
+    event = pr_event(action, label="clone-db", state="closed")
+
+    assert decide(tmp_path, event) == Route(
+        "none",
+        f"pull_request '{action}': the pull request is closed, and a closed pull request gets no clone",
+    )
+
+
+def test_mode_clone_on_a_closed_pull_request_clones_nothing_either(tmp_path: Path) -> None:
+    event = pr_event("labeled", label="clone-db", state="closed")
+
+    decision = decide(tmp_path, event, mode="clone", **{"source-cluster": "prod"})
+
+    assert decision.mode == "none"
+
+
+@pytest.mark.parametrize(
+    ("state", "labels", "mode", "expected"),
+    [
+        ("open", ("clone-db",), "auto", Route("clone", "as the event says")),
+        ("open", ("CLONE-DB", "bug"), "auto", Route("clone", "as the event says")),
+        (
+            "closed",
+            ("clone-db",),
+            "auto",
+            Route("none", "GitHub says pull request #7 is closed, and a closed pull request gets no clone"),
+        ),
+        (
+            "open",
+            ("bug",),
+            "auto",
+            Route("none", "GitHub says pull request #7 no longer carries the label 'clone-db'"),
+        ),
+        # mode: clone does not ask for the label (a workflow_dispatch names the PR to clone).
+        ("open", (), "clone", Route("clone", "as the event says")),
+        (
+            "closed",
+            (),
+            "clone",
+            Route("none", "GitHub says pull request #7 is closed, and a closed pull request gets no clone"),
+        ),
+    ],
+)
+def test_a_clone_is_held_against_the_pull_request_as_github_says_it_is_now(
+    tmp_path: Path, state: str, labels: tuple[str, ...], mode: str, expected: Route
+) -> None:
+    from clone_action.context import recheck
+    from clone_action.pr_state import PullRequest
+
+    env = runner_env(tmp_path, {"mode": mode, "source-cluster": "prod"}, pr_event("synchronize"))
+    decision = recheck(Route("clone", "as the event says"), parse_inputs(env), PullRequest(7, state, labels))
+
+    assert decision == expected
