@@ -10,8 +10,8 @@ from typing import TYPE_CHECKING, TextIO
 from .aws.tags import format_expiry
 from .cancel import Cancelled, Ledger, cancellable
 from .clock import Clock, SystemClock
-from .config import Inputs, parse_inputs
-from .context import Route, RunContext, read_context, recheck, route, workflow_files
+from .config import parse_inputs
+from .context import RunContext, read_context, route, workflow_files
 from .errors import ActionError
 from .workflow import Workflow
 
@@ -89,32 +89,6 @@ def report_cancelled(wf: Workflow, run: Run, exc: Cancelled) -> None:
     wf.summary(f"### :x: Cancelled\n\n**What happened:** {message}\n\n**How to finish:** {fix}")
 
 
-def _ask_github(inputs: Inputs, ctx: RunContext, wf: Workflow, decision: Route) -> Route:
-    """The clone decision held against the pull request as it is now (one GitHub request).
-
-    When GitHub cannot tell, the event decides; without an event (workflow_dispatch) with a warning.
-    """
-    number = inputs.pr_number or ctx.pr_number
-    if number is None or not inputs.github_token:
-        return decision
-    from .pr_state import pull_request
-
-    pr = pull_request(
-        api_url=ctx.api_url, token=inputs.github_token, repository=ctx.repository, number=number
-    )
-    if not isinstance(pr, str):
-        return recheck(decision, inputs, pr)
-    if ctx.pr_number is None:
-        wf.warning(
-            f"Could not ask GitHub whether pull request #{number} is still open: {pr}. Cloning it "
-            "anyway; give the job `permissions: pull-requests: read` to have a closed one skipped.",
-            title="aurora-clone: PR state unknown",
-        )
-    else:
-        wf.log(f"Could not ask GitHub for the state of pull request #{number} ({pr}): the event decides")
-    return decision
-
-
 def main(
     env: Mapping[str, str] | None = None,
     *,
@@ -143,7 +117,9 @@ def _run(env: Mapping[str, str], clock: Clock, rds_client: RDSClient | None, wf:
         ctx = read_context(env)
         decision = route(inputs, ctx)
         if decision.mode == "clone":
-            decision = _ask_github(inputs, ctx, wf, decision)
+            from .modes.clone import confirm
+
+            decision = confirm(inputs, ctx, wf, decision)
         if decision.mode == "none":
             wf.notice(f"Nothing to do: {decision.reason}.", title="aurora-clone: no action")
             wf.set_output("action", "none")

@@ -12,7 +12,7 @@ from ..aws import tags as tagkeys
 from ..aws.states import READY, explain, is_transient
 from ..clock import Budget
 from ..config import Inputs
-from ..context import RunContext
+from ..context import Route, RunContext, recheck
 from ..errors import CLONE_AGAIN, DELETED_MEANWHILE, AccessDenied, CloneStateError, InputError, SafetyError
 from ..naming import instance_id, resolve_clone_id
 from ..pr_comment import publish
@@ -74,6 +74,35 @@ def plan_clone(inputs: Inputs, ctx: RunContext, now: datetime) -> ClonePlan:
             extra=inputs.tags,
         ),
     )
+
+
+def confirm(inputs: Inputs, ctx: RunContext, wf: Workflow, decision: Route, *, again: bool = False) -> Route:
+    """The clone decision held against the pull request as GitHub says it is now (one request).
+
+    The event can be old (a re-run replays it; a workflow_dispatch has none). When GitHub cannot
+    tell, the event decides; without an event, with a warning. `again`: asked after the restore.
+    """
+    number = inputs.pr_number or ctx.pr_number
+    if number is None or not inputs.github_token:
+        return decision
+    from ..pr_state import pull_request
+
+    pr = pull_request(
+        api_url=ctx.api_url, token=inputs.github_token, repository=ctx.repository, number=number
+    )
+    if not isinstance(pr, str):
+        return recheck(decision, inputs, pr)
+    if again:
+        return decision
+    if ctx.pr_number is None:
+        wf.warning(
+            f"Could not ask GitHub whether pull request #{number} is still open: {pr}. Cloning it "
+            "anyway; give the job `permissions: pull-requests: read` to have a closed one skipped.",
+            title="aurora-clone: PR state unknown",
+        )
+    else:
+        wf.log(f"Could not ask GitHub for the state of pull request #{number} ({pr}): the event decides")
+    return decision
 
 
 def database_url(cluster: Any) -> str:
@@ -335,6 +364,8 @@ def run(
                 raise CloneStateError(f"RDS says '{plan.clone_id}' exists but cannot describe it.")
             _check_existing(plan, cluster)
             created = False
+        elif _closed_meanwhile(inputs, ctx, wf, rds, plan, budget):
+            return
     else:
         cluster = existing
         wf.log(f"Reusing the clone '{plan.clone_id}' ({existing.get('Status')})")
@@ -369,6 +400,36 @@ def run(
         footer=f"Updated {clock.now():%Y-%m-%d %H:%M} UTC by aurora-clone-action. Remove the "
         f"`{inputs.label}` label or close the pull request to delete the clone.",
     )
+
+
+def _closed_meanwhile(
+    inputs: Inputs, ctx: RunContext, wf: Workflow, rds: RdsGateway, plan: ClonePlan, budget: Budget
+) -> bool:
+    """After the restore, the PR is asked for again; a clone it no longer wants is deleted at once.
+
+    A teardown that ran between this run's first look and its restore found nothing to delete;
+    the close (or unlabel) that started it came before the restore, so this look sees it.
+    """
+    now = confirm(inputs, ctx, wf, Route("clone", ""), again=True)
+    if now.mode == "clone":
+        return False
+    from .teardown import Owner, start_deletion
+
+    wf.log(f"{now.reason}: deleting the clone '{plan.clone_id}' this run has just made")
+    start_deletion(rds, plan.clone_id, Owner(plan.repository, plan.pr, plan.source), budget=budget)
+    wf.set_output("action", "none")
+    wf.set_output("cluster-id", plan.clone_id)
+    wf.set_output("status", "deleting")
+    wf.notice(
+        f"Nothing to hand out: {now.reason} (it changed while this run was cloning). The clone "
+        f"'{plan.clone_id}' it had just made is being deleted.",
+        title="aurora-clone: no action",
+    )
+    wf.summary(
+        f"### Aurora clone: not needed any more\n\n{md_cell(now.reason)}, while this run was cloning: "
+        f"the clone `{plan.clone_id}` it had just made is being deleted."
+    )
+    return True
 
 
 def _add_instance(

@@ -177,3 +177,31 @@ def test_a_clone_being_deleted_refuses_the_instance_and_the_clone_run_stops_with
     assert "A teardown or purge deleted it while this run was making it" in result.summary
     assert action.calls.names().count("CreateDBInstance") == 1
     assert action.clock.sleeps == []
+
+
+def test_a_pr_closed_while_the_clone_run_restores_gets_its_clone_deleted_by_that_run(
+    action: Harness, tmp_path: Path, github: FakeGitHub
+) -> None:
+    """The teardown ran before the restore and found nothing; the clone run sees the close after it."""
+    github.pulls[7], github.labels[7] = "open", ["clone-db"]
+    teardown = other_run(action, tmp_path, "teardown")
+    results = []
+
+    def closed_and_torn_down(**_: Any) -> None:
+        github.pulls[7] = "closed"
+        results.append(teardown.run(event=CLOSED))
+
+    action.on("before-call.rds.RestoreDBClusterToPointInTime", once(closed_and_torn_down))
+    clone = action.run()
+
+    assert results[0].outputs["status"] == "not-found"  # the teardown came too early
+    assert clone.code == 0, clone.log
+    assert clone.outputs["action"] == "none"
+    assert (
+        "::notice title=aurora-clone%3A no action::Nothing to hand out: GitHub says pull request #7 is "
+        "closed, and a closed pull request gets no clone (it changed while this run was cloning). The "
+        f"clone '{CLONE}' it had just made is being deleted." in clone.log
+    )
+    assert action.cluster(CLONE) is None and action.instances(CLONE) == []
+    assert "CreateDBInstance" not in action.calls.names()
+    assert "endpoint" not in clone.outputs
