@@ -49,3 +49,22 @@ def test_the_preview_environment_rules_patch_every_sample_manifest(tmp_path: Pat
         if "/k8s/" in change.relative:
             for document in YAML(typ="safe").load_all(change.after):
                 kubernetes_validate.validate(document, "1.30", strict=True)
+
+
+def test_no_example_can_queue_a_teardown_where_github_would_drop_it() -> None:
+    """A concurrency group keeps one pending run and cancels it for a newer one: a `closed` run in
+    a group shared with other runs can be dropped. A run that may tear down is in no group, and no
+    two example workflows share a group."""
+    groups: dict[str, str] = {}
+    for path in sorted((EXAMPLES / "workflows").glob("*.yml")):
+        workflow = YAML(typ="safe").load(path.read_text())
+        triggers = workflow.get("on") or workflow.get(True) or {}
+        types = (triggers.get("pull_request") or triggers.get("pull_request_target") or {}) or {}
+        tears_down = {"closed", "unlabeled"} & set(types.get("types") or [])
+        for name, job in workflow["jobs"].items():
+            concurrency = job.get("concurrency") or workflow.get("concurrency")
+            if tears_down:
+                assert concurrency is None, f"{path.name}: job {name} can tear down, yet has {concurrency}"
+            elif concurrency:
+                group = str(concurrency["group"] if isinstance(concurrency, dict) else concurrency)
+                assert groups.setdefault(group, path.name) == path.name, f"{path.name} shares {group}"
