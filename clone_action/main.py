@@ -156,7 +156,7 @@ def _run(env: Mapping[str, str], clock: Clock, rds_client: RDSClient | None, wf:
         if env.get("RUNNER_DEBUG") == "1":
             import traceback
 
-            wf.log(traceback.format_exc())
+            wf.verbatim(traceback.format_exc())
         else:
             wf.log("Re-run the job with debug logging enabled (RUNNER_DEBUG=1) to see a traceback.")
         return 1

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import secrets
 import sys
 from collections.abc import Iterator, Mapping
 from pathlib import Path
@@ -61,6 +62,17 @@ class Workflow:
     def log(self, text: str) -> None:
         """A plain log line (never a workflow command, whatever the text holds)."""
         self._write(neutralise(text))
+
+    def verbatim(self, text: str) -> None:
+        """Untrusted text in bulk (a diff, a list, a traceback), printed as it is.
+
+        Between `::stop-commands::TOKEN` and `::TOKEN::` the runner runs no workflow command; the
+        token is random, so the text cannot end the block early. Each line is defused besides.
+        """
+        token = secrets.token_hex(16)
+        self._write(f"::stop-commands::{token}")
+        self._write(neutralise(text))
+        self._write(f"::{token}::")
 
     def notice(self, message: str, title: str = "") -> None:
         self._command("notice", message, {"title": title} if title else None)

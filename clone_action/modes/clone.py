@@ -342,7 +342,7 @@ def run(
             changes = manifest.plan_patch(ctx.workspace, inputs.manifest, plan.rules, values)
             known = "" if existing else " (placeholder values: the clone does not exist yet)"
             wf.log(f"The manifests would change like this{known}:")
-            wf.log(manifest.diff(changes) or "(no change)")
+            wf.verbatim(manifest.diff(changes) or "(no change)")
         wf.set_output("action", "clone")
         wf.set_output("cluster-id", plan.clone_id)
         wf.summary(

@@ -91,6 +91,11 @@ def test_dry_run_prints_the_diff_and_writes_nothing(action: Harness) -> None:
         in result.log
     )
     assert '-          value: "localhost"' in result.log
+    # The diff holds the workspace's text: printed where the runner runs no workflow command.
+    lines = result.log.splitlines()
+    start = next(i for i, line in enumerate(lines) if line.startswith("::stop-commands::"))
+    end = lines.index(f"::{lines[start].removeprefix('::stop-commands::')}::")
+    assert start < lines.index('-          value: "localhost"') < end
     assert (action.workspace / "k8s/deployment.yaml").read_text() == DEPLOYMENT
     assert action.cluster(CLONE) is None
 

@@ -138,3 +138,40 @@ def test_summary_appends_markdown_blocks(tmp_path: Path) -> None:
     wf.summary("## Clone\n")
     wf.summary("| a | b |")
     assert summary.read_text() == "## Clone\n\n| a | b |\n\n"
+
+
+def runner_reads(log: str) -> list[str]:
+    """The workflow commands the runner would run in this log, honouring ::stop-commands::."""
+    commands, stop = [], ""
+    for line in log.splitlines():
+        trimmed = line.strip()
+        if stop:
+            if trimmed == f"::{stop}::":
+                stop = ""
+            continue
+        if trimmed.startswith("::stop-commands::"):
+            stop = trimmed.removeprefix("::stop-commands::")
+            continue
+        if trimmed.startswith("::") or "##[" in trimmed:
+            commands.append(trimmed)
+    return commands
+
+
+def test_verbatim_text_in_bulk_runs_no_command_even_if_it_guesses_the_block_syntax() -> None:
+    wf, stream = workflow()
+    hostile = (
+        "-  value: old\n+  value: new\n::error::forged\n::stop-commands::x\n::x::\n::set-output name=a::b"
+    )
+
+    wf.verbatim(hostile)
+    wf.verbatim(hostile)
+
+    lines = stream.getvalue().splitlines()
+    assert runner_reads(stream.getvalue()) == []
+    opening = [line for line in lines if line.startswith("::stop-commands::")]
+    assert len(opening) == 2 and opening[0] != opening[1]  # a fresh random token each time
+    token = opening[0].removeprefix("::stop-commands::")
+    assert len(token) == 32 and lines[7] == f"::{token}::"
+    assert "+  value: new" in lines  # the text itself reads as it was
+    # Defused line by line too: were the block ignored, still nothing would run.
+    assert [line for line in lines[1:7] if line.startswith("::")] == []
