@@ -13,6 +13,7 @@ from .errors import ActionError, InputError
 
 if TYPE_CHECKING:
     from .pr_state import PullRequest
+    from .workflow import Workflow
 
 PR_EVENTS = ("pull_request", "pull_request_target")
 CLONE_ACTIONS = ("opened", "reopened", "synchronize", "ready_for_review")
@@ -163,6 +164,13 @@ def recheck(decision: Route, inputs: Inputs, pr: PullRequest) -> Route:
 
     The event can be old: a re-run replays it as it was, and a `workflow_dispatch` has none.
     """
+    labelled = any(_same_label(name, inputs.label) for name in pr.labels)
+    if decision.mode == "teardown" and inputs.mode == "auto" and pr.state == "open" and labelled:
+        return Route(
+            "none",
+            f"GitHub says pull request #{pr.number} is open and carries the label '{inputs.label}' "
+            "again, so its clone stays",
+        )
     if decision.mode != "clone":
         return decision
     if pr.state != "open":
@@ -170,10 +178,41 @@ def recheck(decision: Route, inputs: Inputs, pr: PullRequest) -> Route:
             "none",
             f"GitHub says pull request #{pr.number} is {pr.state}, and a closed pull request gets no clone",
         )
-    if inputs.mode == "auto" and not any(_same_label(name, inputs.label) for name in pr.labels):
+    if inputs.mode == "auto" and not labelled:
         return Route(
             "none", f"GitHub says pull request #{pr.number} no longer carries the label '{inputs.label}'"
         )
+    return decision
+
+
+def confirm(inputs: Inputs, ctx: RunContext, wf: Workflow, decision: Route, *, again: bool = False) -> Route:
+    """The decision held against the pull request as GitHub says it is now (one request).
+
+    The event can be old (a re-run replays it; a workflow_dispatch has none). When GitHub cannot
+    tell, the event decides; without an event, with a warning. `again`: asked after the restore.
+    """
+    if not (decision.mode == "clone" or (decision.mode == "teardown" and inputs.mode == "auto")):
+        return decision
+    number = inputs.pr_number or ctx.pr_number
+    if number is None or not inputs.github_token:
+        return decision
+    from .pr_state import pull_request
+
+    pr = pull_request(
+        api_url=ctx.api_url, token=inputs.github_token, repository=ctx.repository, number=number
+    )
+    if not isinstance(pr, str):
+        return recheck(decision, inputs, pr)
+    if again:
+        return decision
+    if ctx.pr_number is None:
+        wf.warning(
+            f"Could not ask GitHub whether pull request #{number} is still open: {pr}. Cloning it "
+            "anyway; give the job `permissions: pull-requests: read` to have a closed one skipped.",
+            title="aurora-clone: PR state unknown",
+        )
+    else:
+        wf.log(f"Could not ask GitHub for the state of pull request #{number} ({pr}): the event decides")
     return decision
 
 

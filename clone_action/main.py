@@ -11,7 +11,7 @@ from .aws.tags import format_expiry
 from .cancel import Cancelled, Ledger, cancellable
 from .clock import Clock, SystemClock
 from .config import parse_inputs
-from .context import RunContext, read_context, route, workflow_files
+from .context import RunContext, confirm, read_context, route, workflow_files
 from .errors import ActionError
 from .workflow import Workflow
 
@@ -116,10 +116,7 @@ def _run(env: Mapping[str, str], clock: Clock, rds_client: RDSClient | None, wf:
             wf.mask(inputs.github_token)
         ctx = read_context(env)
         decision = route(inputs, ctx)
-        if decision.mode == "clone":
-            from .modes.clone import confirm
-
-            decision = confirm(inputs, ctx, wf, decision)
+        decision = confirm(inputs, ctx, wf, decision)
         if decision.mode == "none":
             wf.notice(f"Nothing to do: {decision.reason}.", title="aurora-clone: no action")
             wf.set_output("action", "none")

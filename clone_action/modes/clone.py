@@ -12,7 +12,7 @@ from ..aws import tags as tagkeys
 from ..aws.states import READY, explain, is_transient
 from ..clock import Budget
 from ..config import Inputs
-from ..context import Route, RunContext, recheck
+from ..context import Route, RunContext, confirm
 from ..errors import CLONE_AGAIN, DELETED_MEANWHILE, AccessDenied, CloneStateError, InputError, SafetyError
 from ..naming import instance_id, resolve_clone_id
 from ..pr_comment import publish
@@ -74,35 +74,6 @@ def plan_clone(inputs: Inputs, ctx: RunContext, now: datetime) -> ClonePlan:
             extra=inputs.tags,
         ),
     )
-
-
-def confirm(inputs: Inputs, ctx: RunContext, wf: Workflow, decision: Route, *, again: bool = False) -> Route:
-    """The clone decision held against the pull request as GitHub says it is now (one request).
-
-    The event can be old (a re-run replays it; a workflow_dispatch has none). When GitHub cannot
-    tell, the event decides; without an event, with a warning. `again`: asked after the restore.
-    """
-    number = inputs.pr_number or ctx.pr_number
-    if number is None or not inputs.github_token:
-        return decision
-    from ..pr_state import pull_request
-
-    pr = pull_request(
-        api_url=ctx.api_url, token=inputs.github_token, repository=ctx.repository, number=number
-    )
-    if not isinstance(pr, str):
-        return recheck(decision, inputs, pr)
-    if again:
-        return decision
-    if ctx.pr_number is None:
-        wf.warning(
-            f"Could not ask GitHub whether pull request #{number} is still open: {pr}. Cloning it "
-            "anyway; give the job `permissions: pull-requests: read` to have a closed one skipped.",
-            title="aurora-clone: PR state unknown",
-        )
-    else:
-        wf.log(f"Could not ask GitHub for the state of pull request #{number} ({pr}): the event decides")
-    return decision
 
 
 def database_url(cluster: Any) -> str:

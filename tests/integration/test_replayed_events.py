@@ -94,3 +94,17 @@ def test_workflow_dispatch_clones_with_a_warning_when_github_cannot_tell(
         "is still open: GitHub answered 404"
     )
     assert action.cluster("prod-pr-12") is not None
+
+
+def test_a_rerun_of_an_old_unlabeled_after_the_label_came_back_keeps_the_clone(
+    action: Harness, github: FakeGitHub
+) -> None:
+    github.pulls[7], github.labels[7] = "open", ["clone-db"]
+    assert action.run().code == 0
+
+    result = action.run(event=pr_event("unlabeled", labels=(), label="clone-db"))
+
+    assert result.code == 0, result.log
+    assert result.outputs["action"] == "none"
+    assert "is open and carries the label 'clone-db' again, so its clone stays" in result.log
+    assert action.cluster(CLONE) is not None

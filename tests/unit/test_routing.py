@@ -245,3 +245,36 @@ def test_a_clone_is_held_against_the_pull_request_as_github_says_it_is_now(
     decision = recheck(Route("clone", "as the event says"), parse_inputs(env), PullRequest(7, state, labels))
 
     assert decision == expected
+
+
+@pytest.mark.parametrize(
+    ("state", "labels", "mode", "expected"),
+    [
+        (
+            "open",
+            ("clone-db",),
+            "auto",
+            Route(
+                "none",
+                "GitHub says pull request #7 is open and carries the label 'clone-db' again, so its clone stays",
+            ),
+        ),
+        ("open", ("bug",), "auto", Route("teardown", "as the event says")),
+        ("closed", ("clone-db",), "auto", Route("teardown", "as the event says")),
+        # mode: teardown does what it is told.
+        ("open", ("clone-db",), "teardown", Route("teardown", "as the event says")),
+    ],
+)
+def test_a_teardown_in_auto_is_held_against_the_pull_request_as_it_is_now(
+    tmp_path: Path, state: str, labels: tuple[str, ...], mode: str, expected: Route
+) -> None:
+    """A re-run of an old `unlabeled` or `closed` after the PR was labelled or reopened again."""
+    from clone_action.context import recheck
+    from clone_action.pr_state import PullRequest
+
+    env = runner_env(tmp_path, {"mode": mode}, pr_event("unlabeled", label="clone-db"))
+    decision = recheck(
+        Route("teardown", "as the event says"), parse_inputs(env), PullRequest(7, state, labels)
+    )
+
+    assert decision == expected
