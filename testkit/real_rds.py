@@ -24,6 +24,9 @@ ThreadedMotoServer started here behave alike. Each correction names what it foll
 - Serverless v2 (Aurora User Guide, "Requirements for Aurora Serverless v2"): a db.serverless
   instance needs the cluster's ServerlessV2ScalingConfiguration, else InvalidDBClusterStateFault
   with the message AWS prints.
+- DeleteDBCluster (API reference, DeleteAutomatedBackups): "The default is to remove automated
+  backups immediately after the DB cluster is deleted"; moto kept them, so a clone made again
+  under the same name within the minute failed on its automated snapshot's name.
 - CreateDBInstance (API reference, Errors): a DBClusterIdentifier that does not exist is
   DBClusterNotFoundFault; moto made the instance anyway, a member of no cluster.
 - DescribeDBEngineVersions (moto has none): ServerlessV2FeaturesSupport from the capacity table
@@ -208,7 +211,11 @@ def install() -> None:
         cluster = self.clusters.get(cluster_identifier)
         if cluster is not None and cluster.members:
             refuse_when_stopped(cluster, "start it before deleting it.")
-        return delete_cluster(self, cluster_identifier, *args, **kwargs)
+        deleted = delete_cluster(self, cluster_identifier, *args, **kwargs)
+        for name, snapshot in list(self.cluster_snapshots.items()):
+            if snapshot.snapshot_type == "automated" and snapshot.db_cluster_identifier == cluster_identifier:
+                del self.cluster_snapshots[name]
+        return deleted
 
     modify_cluster = RDSBackend.modify_db_cluster
 

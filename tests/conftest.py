@@ -9,7 +9,7 @@ import pytest
 
 from scripts.fake_aws import make_source
 from testkit import real_rds
-from tests.fake_github import FakeGitHub, serve
+from tests.fake_github import FakeGitHub, instant_retries, serve
 
 # moto behaves like real RDS where the action depends on it, in-process and in every server
 # started by the tests (testkit/real_rds.py says which behaviours, and from which AWS docs).
@@ -18,6 +18,13 @@ real_rds.install()
 __all__ = ["REGION", "make_source"]
 
 REGION = "eu-west-1"
+
+
+@pytest.fixture(autouse=True)
+def no_github_retry_sleeps() -> Iterator[list[float]]:
+    """PyGithub's retries (a 5xx, a rate limit) record their waits instead of sleeping them."""
+    with instant_retries() as waits:
+        yield waits
 
 
 @pytest.fixture(autouse=True)

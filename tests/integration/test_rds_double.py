@@ -146,3 +146,13 @@ def test_an_instance_for_a_cluster_that_does_not_exist_is_cluster_not_found(aws:
         rds.describe_db_instances(Filters=[{"Name": "db-cluster-id", "Values": ["gone"]}])["DBInstances"]
         == []
     )
+
+
+def test_a_clone_made_again_under_its_name_right_after_its_deletion_is_made(aws: dict[str, Any]) -> None:
+    rds = aws["rds"]
+    restore(rds, "again", DeletionProtection=False)
+    rds.delete_db_cluster(DBClusterIdentifier="again", SkipFinalSnapshot=True)
+
+    assert restore(rds, "again", DeletionProtection=False)["DBClusterIdentifier"] == "again"
+    automated = rds.describe_db_cluster_snapshots(DBClusterIdentifier="again", SnapshotType="automated")
+    assert len(automated["DBClusterSnapshots"]) == 1
