@@ -465,11 +465,12 @@ class Job:
         }
 
 
-def run_command(job: Job, names: Sequence[str], image: str = IMAGE) -> list[str]:
+def run_command(job: Job, names: Sequence[str], image: str = IMAGE, name: str = "") -> list[str]:
     """The podman command line: the runner's `docker run` flags, `-e NAME` without values."""
     cmd = [
         *PODMAN,
         "run",
+        *(["--name", name] if name else []),
         "--rm",
         "--network",
         "host",
@@ -499,6 +500,29 @@ def run_container(
         text=True,
         timeout=timeout,
         check=False,
+    )
+
+
+def start_container(job: Job, env: Mapping[str, str], name: str, image: str = IMAGE) -> subprocess.Popen[str]:
+    """Start the image as run_container does, in the background, named for `signal_container`."""
+    proc_env = {**os.environ, "PATH": tool_path(), **env}
+    return subprocess.Popen(
+        run_command(job, list(env), image, name),
+        env=proc_env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+
+
+def signal_container(name: str, sig: str) -> None:
+    """`podman kill -s SIG NAME`: what the runner's `docker kill` does when a job is cancelled."""
+    subprocess.run(
+        [*PODMAN, "kill", "-s", sig, name],
+        env={**os.environ, "PATH": tool_path()},
+        capture_output=True,
+        check=True,
+        timeout=60,
     )
 
 

@@ -40,6 +40,8 @@ from __future__ import annotations
 
 import re
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 REAL_RDS = "real-rds"
@@ -269,3 +271,30 @@ def install() -> None:
     RDSBackend.stop_db_cluster = stop_db_cluster  # type: ignore[method-assign]
     RDSBackend.start_db_cluster = start_db_cluster  # type: ignore[method-assign]
     RDSResponse.describe_db_engine_versions = describe_db_engine_versions  # type: ignore[attr-defined]
+
+
+@contextmanager
+def held(cluster_id: str, status: str = "creating") -> Iterator[None]:
+    """While inside, RDS reports the cluster `cluster_id` as `status`, in this process's moto (the
+    in-process one and every ThreadedMotoServer started here).
+
+    How long a state lasts, no double knows: a test that needs a long one holds it. Only states
+    the Aurora User Guide lists are accepted.
+    """
+    from moto.rds.models import DBCluster
+
+    from .rds_model import CLUSTER_STATES
+
+    assert status in CLUSTER_STATES, f"not an Aurora cluster state: {status}"
+    prop = DBCluster.status
+
+    def reported(self: Any) -> str:
+        if self.db_cluster_identifier == cluster_id:
+            return status
+        return str(prop.fget(self))  # type: ignore[misc]
+
+    DBCluster.status = property(reported, prop.fset)  # type: ignore[method-assign,assignment]
+    try:
+        yield
+    finally:
+        DBCluster.status = prop  # type: ignore[method-assign]

@@ -20,6 +20,7 @@ import pytest
 
 from scripts import container
 from scripts.fake_aws import make_source
+from testkit.real_rds import held
 from tests.conftest import server_clients
 from tests.e2e.conftest import REGION, action_defaults, input_var, pr_event
 from tests.helpers import REPOSITORY, parse_output_file
@@ -67,11 +68,10 @@ def cluster_ids(rds: Any) -> list[str]:
     return sorted(c["DBClusterIdentifier"] for c in rds.describe_db_clusters()["DBClusters"])
 
 
-def run_image(
-    tmp_path: Path, moto_url: str, event: Mapping[str, Any], inputs: Mapping[str, str] | None = None
-) -> Run:
-    """One workflow step: the runner's directories, event, variables, then `podman run`."""
-    job = container.Job(tmp_path / "job")
+def step_env(
+    job: container.Job, moto_url: str, event: Mapping[str, Any], inputs: Mapping[str, str] | None = None
+) -> dict[str, str]:
+    """The runner's variables for one step, its event written into the job's directories."""
     job.write_event(event)
     merged = {**action_defaults(), "source-cluster": "prod", "poll-interval": "1", **(inputs or {})}
     env = {
@@ -89,6 +89,15 @@ def run_image(
         **{input_var(name): value for name, value in merged.items()},
     }
     assert "INPUT_SOURCE-CLUSTER" in env
+    return env
+
+
+def run_image(
+    tmp_path: Path, moto_url: str, event: Mapping[str, Any], inputs: Mapping[str, str] | None = None
+) -> Run:
+    """One workflow step: the runner's directories, event, variables, then `podman run`."""
+    job = container.Job(tmp_path / "job")
+    env = step_env(job, moto_url, event, inputs)
     proc = container.run_container(job, env, timeout=300)
     return Run(proc.returncode, proc.stdout + proc.stderr, parse_output_file(job.output), job.summary)
 
@@ -127,3 +136,44 @@ def test_labeled_pr_gets_a_clone_and_closing_it_tears_the_clone_down(
     assert cluster_ids(rds) == ["prod"]
     assert f"### Aurora clone deleted: `{CLONE}`\n\n| | |\n|---|---|\n" in teardown.summary
     assert "| Status | deleted |" in teardown.summary
+
+
+def test_a_cancelled_job_stops_the_container_at_once_with_what_exists(
+    image: container.Built, moto_url: str, rds: Any, tmp_path: Path
+) -> None:
+    """The runner cancels a job with `docker kill -s INT` (SIGTERM 7.5 s later, then a kill). Our
+    entry point is PID 1 in the container, which the kernel shields from any signal it has no
+    handler for: the run must handle SIGINT itself, and end well before the SIGTERM."""
+    job = container.Job(tmp_path / "job")
+    env = step_env(
+        job,
+        moto_url,
+        pr_event("labeled", label="clone-db"),
+        {"poll-interval": "3600", "timeout-minutes": "120"},
+    )
+    name = f"aurora-clone-cancel-{os.getpid()}"
+    lines: list[str] = []
+    with held(CLONE, "creating"):  # the clone stays `creating`: the run sleeps an hour between looks
+        proc = container.start_container(job, env, name)
+        assert proc.stdout is not None
+        for line in proc.stdout:
+            lines.append(line)
+            if f"cluster {CLONE}: creating" in line:
+                container.signal_container(name, "INT")
+                break
+        rest, _ = proc.communicate(timeout=60)  # an hour's sleep, unless SIGINT ended it
+    log = "".join(lines) + rest
+
+    assert proc.returncode == 1, log
+    assert "Traceback" not in log, log
+    (error,) = [line for line in log.splitlines() if line.startswith("::error")]
+    assert error.startswith(
+        "::error title=aurora-clone%3A cancelled::The run was cancelled (SIGINT) while waiting"
+    )
+    assert f"This run created the clone '{CLONE}'; added the DB instance '{CLONE}-1'" in error
+    assert "### :x: Cancelled" in job.summary
+    assert CLONE in cluster_ids(rds)
+
+    teardown = run_image(tmp_path / "teardown", moto_url, pr_event("closed"))
+    ok(teardown)
+    assert cluster_ids(rds) == ["prod"]

@@ -13,6 +13,7 @@ import os
 import socket
 import subprocess
 import sys
+import tempfile
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -126,7 +127,10 @@ def run_action(tmp_path: Path, moto_url: str, github: FakeGitHub) -> RunAction:
         event: Mapping[str, Any] | None = None,
         event_name: str = "pull_request",
         env: Mapping[str, str | None] | None = None,
+        interrupt: tuple[str, int] | None = None,
     ) -> Run:
+        """`interrupt`: (a text, a signal): the signal is sent as soon as a log line holds the text,
+        as the runner does when the job is cancelled."""
         n = next(counter)
         files = tmp_path / f"file_commands-{n}"
         files.mkdir()
@@ -170,21 +174,46 @@ def run_action(tmp_path: Path, moto_url: str, github: FakeGitHub) -> RunAction:
             **{input_var(name): value for name, value in merged.items()},
             **(env or {}),
         }
-        proc = subprocess.run(
-            [sys.executable, str(ROOT / "entrypoint.py")],
-            cwd=workspace,
-            env={k: v for k, v in full.items() if v is not None},
-            capture_output=True,
-            text=True,
-            timeout=TIMEOUT,
-            check=False,
-        )
+        command = [sys.executable, str(ROOT / "entrypoint.py")]
+        clean = {k: v for k, v in full.items() if v is not None}
+        if interrupt is None:
+            proc = subprocess.run(
+                command,
+                cwd=workspace,
+                env=clean,
+                capture_output=True,
+                text=True,
+                timeout=TIMEOUT,
+                check=False,
+            )
+            code, stdout, stderr = proc.returncode, proc.stdout, proc.stderr
+        else:
+            code, stdout, stderr = _interrupted(command, workspace, clean, *interrupt)
         return Run(
-            code=proc.returncode,
-            stdout=proc.stdout,
-            stderr=proc.stderr,
+            code=code,
+            stdout=stdout,
+            stderr=stderr,
             outputs=parse_output_file(output.read_text(encoding="utf-8")),
             summary=summary.read_text(encoding="utf-8"),
         )
 
     return run
+
+
+def _interrupted(
+    command: list[str], cwd: Path, env: dict[str, str], text: str, sig: int
+) -> tuple[int, str, str]:
+    """Run the command; send `sig` once a line of its output holds `text`; (exit code, stdout, stderr)."""
+    with tempfile.TemporaryFile(mode="w+") as errors:
+        proc = subprocess.Popen(command, cwd=cwd, env=env, stdout=subprocess.PIPE, stderr=errors, text=True)
+        assert proc.stdout is not None
+        lines, sent = [], False
+        for line in proc.stdout:
+            lines.append(line)
+            if not sent and text in line:
+                proc.send_signal(sig)
+                sent = True
+        code = proc.wait(timeout=TIMEOUT)
+        assert sent, f"no line held {text!r}:\n{''.join(lines)}"
+        errors.seek(0)
+        return code, "".join(lines), errors.read()
