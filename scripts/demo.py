@@ -145,7 +145,7 @@ def main() -> int:
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
     server.start()
     host, port = server.get_host_and_port()
-    github = FakeGitHub(pulls={PR: "open", 17: "closed"})
+    github = FakeGitHub(pulls={PR: "open", 17: "closed"}, labels={PR: ["clone-db"]})
     github_server, _ = serve(github)
     try:
         session = boto3.Session(aws_access_key_id="demo", aws_secret_access_key="demo", region_name=REGION)
