@@ -28,9 +28,6 @@ if TYPE_CHECKING:
     from ..aws.rds import RdsGateway, Resource
     from ..clock import Clock
 
-# A golden copy made by refresh-base (CONTRACT.md, safety rule 9); its key belongs in aws/tags.py.
-BASE = "aurora-clone/base"
-
 # RDS allows an account 12 calls a second sustained (a burst of 300), shared by every tool, the
 # console and other runs of this action ("Request throttling for the Amazon RDS API", RDS User
 # Guide). Purge takes under half of it, so a nightly purge of hundreds never throttles the rest:
@@ -102,8 +99,8 @@ class Rules:
         """Why this cluster is never purged, whatever its expiry or PR; None when nothing keeps it."""
         if self.source_cluster and cluster_id.lower() == self.source_cluster.lower():
             return "it is the source-cluster input of this step"
-        if tags.get(BASE) == "true":
-            return f"it is a golden copy ({BASE}=true)"
+        if tags.get(tagkeys.BASE) == "true":
+            return f"it is a golden copy ({tagkeys.BASE}=true)"
         naming = self.sources.get(cluster_id.lower())
         if naming:
             whose = "its" if len(naming) == 1 else "their"
@@ -211,7 +208,7 @@ def survey(clusters: list[Resource], inputs: Inputs, ctx: RunContext, wf: Workfl
         why = found.rules.guard(ident, tags)
         if why:
             found.kept.append(Kept(ident, repository, pr, reason or "expiry unknown", why))
-            if unreadable and tags.get(BASE) != "true":
+            if unreadable and tags.get(tagkeys.BASE) != "true":
                 found.unreadable.append(f"'{ident}' ({_expiry_text(tags)})")
             continue
         assert reason is not None  # an unreadable expiry is always guarded
