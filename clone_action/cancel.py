@@ -90,6 +90,12 @@ class Ledger:
         self.changes.append(change)
         return change
 
-    def said(self) -> str:
-        """'created the clone 'x'; added the DB instance 'x-1'', or '' when nothing changed."""
-        return "; ".join(str(change) for change in self.changes)
+    def said(self, most: int = 0) -> str:
+        """'created the clone 'x'; added the DB instance 'x-1'', or '' when nothing changed.
+
+        `most`: name at most that many changes, then how many more (a purge makes hundreds).
+        """
+        shown = self.changes[:most] if most else self.changes
+        text = "; ".join(str(change) for change in shown)
+        left = len(self.changes) - len(shown)
+        return f"{text}; and {left} more (the job summary lists them)" if left else text

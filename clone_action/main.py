@@ -13,7 +13,7 @@ from .clock import Clock, SystemClock
 from .config import parse_inputs
 from .context import RunContext, confirm, read_context, route, workflow_files
 from .errors import ActionError
-from .workflow import Workflow
+from .workflow import Workflow, md_cell
 
 if TYPE_CHECKING:
     from mypy_boto3_rds import RDSClient
@@ -55,13 +55,16 @@ class Run:
     ledger: Ledger = field(default_factory=Ledger)
 
 
+MOST_NAMED = 6  # changes named in a cancelled run's error line; the summary lists them all
+
+
 def report_cancelled(wf: Workflow, run: Run, exc: Cancelled) -> None:
     """One ::error saying what exists now and how to finish or remove it; the same in the summary.
 
     Nothing here calls AWS or GitHub: the runner kills the container 10 s after its SIGINT.
     """
     doing = run.ledger.doing or "between two steps"
-    changed = run.ledger.said()
+    changed = run.ledger.said(most=MOST_NAMED)
     if run.mode == "clone":
         now = (
             f"This run {changed}; everything it created is tagged aurora-clone/expires-at={run.expires}."
@@ -86,7 +89,12 @@ def report_cancelled(wf: Workflow, run: Run, exc: Cancelled) -> None:
     message = f"The run was cancelled ({exc.signal_name}) while {doing}. {now}"
     wf.error(message, title="aurora-clone: cancelled")
     wf.log(f"How to finish: {fix}")
-    wf.summary(f"### :x: Cancelled\n\n**What happened:** {message}\n\n**How to finish:** {fix}")
+    every = ""
+    if len(run.ledger.changes) > MOST_NAMED:
+        every = "\n\n**Every change this run made:**\n\n" + "\n".join(
+            f"- {md_cell(str(change))}" for change in run.ledger.changes
+        )
+    wf.summary(f"### :x: Cancelled\n\n**What happened:** {message}\n\n**How to finish:** {fix}{every}")
 
 
 def main(

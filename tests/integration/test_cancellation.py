@@ -211,3 +211,26 @@ def test_a_signal_while_waiting_between_status_checks_ends_the_wait_at_once(
     error = assert_reported(result)
     assert "while waiting 15s between status checks" in error
     assert f"This run created the clone '{CLONE}'; added the DB instance '{INSTANCE}'" in error
+
+
+def test_a_purge_cancelled_after_many_deletions_names_a_few_and_lists_every_one_in_the_summary(
+    action: Harness, github: FakeGitHub
+) -> None:
+    from tests.integration.test_purge import PAST, clone
+
+    for n in range(1, 9):
+        clone(action, f"prod-pr-{n}", pr=n, expires=PAST)
+    github.pulls.update({n: "open" for n in range(1, 9)})
+    deletes = SignalAt(8)  # the 8th DeleteDBCluster's answer is lost
+    action.on("after-call.rds.DeleteDBCluster", deletes)
+
+    result = action.run({"mode": "purge"}, event={}, event_name="workflow_dispatch")
+
+    error = assert_reported(result)
+    assert error.endswith("; and 2 more (the job summary lists them); RDS goes on with what it accepted.")
+    assert error.count("started deleting the cluster") == 6
+    summary = result.summary.split("**Every change this run made:**")[1]
+    assert [line for line in summary.splitlines() if line.startswith("- ")] == [
+        f"- started deleting the cluster 'prod-pr-{n}'" for n in range(1, 8)
+    ] + ["- asked RDS to delete the cluster 'prod-pr-8' (no answer yet: RDS may have done it)"]
+    assert "**How to finish:** Re-run the job to finish the purge: it is safe to repeat." in result.summary
