@@ -73,8 +73,8 @@ def report_cancelled(wf: Workflow, run: Run, exc: Cancelled) -> None:
         )
         fix = (
             f"Re-run the job to finish: it reuses '{run.clone_id}'. To remove the clone, remove the "
-            f"label '{run.label}' or close the pull request; `mode: purge` deletes it after {run.expires} "
-            "in any case."
+            f"label '{run.label}' or close the pull request; a scheduled `mode: purge` deletes it "
+            f"after {run.expires} in any case."
         )
     elif run.mode in ("teardown", "purge"):
         now = (
