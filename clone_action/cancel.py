@@ -84,6 +84,7 @@ class Ledger:
 
     changes: list[Change] = field(default_factory=list)
     doing: str = ""
+    found: str = ""  # what the run found in place before it changed anything ("the clone 'x' existed")
 
     def asked(self, action: str, target: str) -> Change:
         change = Change(action, target.rsplit(":", 1)[-1])

@@ -340,6 +340,7 @@ def run(
     else:
         cluster = existing
         wf.log(f"Reusing the clone '{plan.clone_id}' ({existing.get('Status')})")
+        rds.ledger.found = f"The clone '{plan.clone_id}' existed before this run ({existing.get('Status')})."
         _extend_expiry(rds, wf, plan, existing)
 
     if not cluster.get("DBClusterMembers"):

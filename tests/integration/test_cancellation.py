@@ -234,3 +234,33 @@ def test_a_purge_cancelled_after_many_deletions_names_a_few_and_lists_every_one_
         f"- started deleting the cluster 'prod-pr-{n}'" for n in range(1, 8)
     ] + ["- asked RDS to delete the cluster 'prod-pr-8' (no answer yet: RDS may have done it)"]
     assert "**How to finish:** Re-run the job to finish the purge: it is safe to repeat." in result.summary
+
+
+def test_a_rerun_cancelled_while_it_waits_on_the_clone_it_reuses_says_the_clone_was_there(
+    action: Harness,
+) -> None:
+    from testkit.rds_model import statuses
+
+    assert action.run().code == 0
+    action.on("after-call.rds.DescribeDBClusters", statuses(CLONE, ["modifying"]))
+    action.on("after-call.rds.DescribeDBInstances", once_then_cancel())
+
+    result = action.run(event=pr_event("synchronize"))
+
+    error = assert_reported(result)
+    assert (
+        f"The clone '{CLONE}' existed before this run (modifying). This run updated the tags of '{CLONE}'"
+        in error
+    )
+
+
+def once_then_cancel() -> Any:
+    """Cancels at the first instance listing of the wait (after the rerun's retagging)."""
+    seen = [0]
+
+    def hook(**_: Any) -> None:
+        seen[0] += 1
+        if seen[0] == 2:  # the first is the reuse's own listing of the instances to retag
+            os.kill(os.getpid(), signal.SIGINT)
+
+    return hook
