@@ -86,7 +86,8 @@ def report_cancelled(wf: Workflow, run: Run, exc: Cancelled) -> None:
         fix = f"Re-run the job to finish {what}: it is safe to repeat."
     else:
         now, fix = "Nothing was changed in AWS.", "Re-run the job."
-    found = f"{run.ledger.found} " if run.ledger.found else ""
+    # What one clone's run found in place (a purge goes through many clones: it names none).
+    found = f"{run.ledger.found} " if run.ledger.found and run.mode != "purge" else ""
     message = f"The run was cancelled ({exc.signal_name}) while {doing}. {found}{now}"
     wf.error(message, title="aurora-clone: cancelled")
     wf.log(f"How to finish: {fix}")

@@ -123,6 +123,10 @@ def start_deletion(
     result.found, result.status = True, str(cluster.get("Status", ""))
     instances = _check_owned(rds, clone_id, owner, cluster)
     result.instances = [str(i["DBInstanceIdentifier"]) for i in instances]
+    members = ", ".join(f"'{i}'" for i in result.instances) or "none"
+    rds.ledger.found = (
+        f"The clone '{clone_id}' was {result.status} when this run looked (instances: {members})."
+    )
     if dry_run or result.status == "deleting":
         return result
 

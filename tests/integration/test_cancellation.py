@@ -171,6 +171,14 @@ def test_a_teardown_cancelled_at_any_call_says_what_it_started_and_a_rerun_delet
             error = assert_reported(result, "SIGTERM")
             clusters, instances = existing(action)
             deleting = [i for i in instances if i["DBInstanceStatus"] == "deleting"]
+            # The first two calls are its look at the clone and at its instances.
+            if n <= 2:
+                assert f"The clone '{CLONE}' was" not in error, (where, error)
+            else:
+                assert (
+                    f"The clone '{CLONE}' was available when this run looked (instances: '{INSTANCE}')."
+                    in (error)
+                ), (where, error)
             if len(clusters) == 1 and len(instances) == 1 and not deleting:
                 # Before a call goes out the action cannot tell it apart from one in flight.
                 assert "Nothing was deleted or changed in AWS." in error or (
