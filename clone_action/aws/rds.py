@@ -16,6 +16,7 @@ from .. import __version__
 from ..cancel import Ledger
 from ..clock import Budget, Clock
 from ..errors import CLONE_AGAIN, DELETED_MEANWHILE, AccessDenied, AwsError, CloneStateError, WaitTimeout
+from . import iam
 from .states import DELETING, READY, explain, is_transient, settles
 
 if TYPE_CHECKING:
@@ -117,8 +118,36 @@ jobs:
         with: {mode: purge}"""
 
 
+def _access_denied(called: str, code: str, message: str, policy: str) -> AccessDenied:
+    """The action IAM refused (named in its message, else the one called) and the example's statement."""
+    denied = iam.denied_action(message, called)
+    example = iam.statement(denied, policy)
+    statement = example or iam.fallback(denied)
+    via = f" (for {called})" if denied != called else ""
+    where = (
+        f"statement {example['Sid']} of examples/iam/{policy}, which allows it only on the action's own "
+        "resources"
+        if example and example.get("Sid")
+        else IAM_DOC
+    )
+    return AccessDenied(
+        f"AWS denied {denied}{via} ({code}): {message}",
+        cause=f"The IAM policy of the role this job assumes does not allow {denied}.",
+        fix=f"Allow {denied} in the IAM policy of the role this job assumes, as {where} does. Replace "
+        "the account id, region, repository and source names with yours.",
+        snippet=json.dumps(statement, indent=2),
+        lang="json",
+    )
+
+
 def translate(
-    exc: Exception, action: str, region: str, credentials_hint: str = "", *, quota: bool = False
+    exc: Exception,
+    action: str,
+    region: str,
+    credentials_hint: str = "",
+    *,
+    quota: bool = False,
+    policy: str = "clone-teardown-policy.json",
 ) -> AwsError:
     """An AWS failure as a message a person can act on: what failed, the likely cause, the fix."""
     if isinstance(exc, NoCredentialsError):
@@ -137,15 +166,7 @@ def translate(
     error = exc.response.get("Error", {})
     code, message = str(error.get("Code", "")), str(error.get("Message", ""))
     if code in ACCESS_DENIED:
-        statement = {"Effect": "Allow", "Action": action, "Resource": "*"}
-        return AccessDenied(
-            f"AWS denied {action} ({code}): {message}",
-            cause="The IAM policy of the role this job assumes does not allow this action.",
-            fix=f"Allow {action} in the IAM policy of the role this job assumes; {IAM_DOC}.",
-            snippet=json.dumps(statement, indent=2)
-            + "\n// narrow Resource and add the tag conditions of examples/iam/",
-            lang="json",
-        )
+        return _access_denied(action, code, message, policy)
     if quota:
         return AwsError(
             f"An AWS quota stopped {action} in {region} ({code}): {message}",
@@ -191,6 +212,8 @@ class RdsGateway:
         self.credentials_hint = credentials_hint
         # Called before every RDS call: purge paces itself against the account's shared API rate.
         self.pace: Callable[[], None] | None = None
+        # The example policy an AccessDenied error quotes (purge runs under its own role).
+        self.policy = iam.CLONE_POLICY
 
     @property
     def region(self) -> str:
@@ -227,7 +250,9 @@ class RdsGateway:
                 self.faults.InstanceQuotaExceededFault,
                 self.faults.StorageQuotaExceededFault,
             )
-            raise translate(exc, f"rds:{action}", self.region, quota=isinstance(exc, quota)) from exc
+            raise translate(
+                exc, f"rds:{action}", self.region, quota=isinstance(exc, quota), policy=self.policy
+            ) from exc
         except BotoCoreError as exc:
             self.ledger.doing = ""
             raise translate(exc, f"rds:{action}", self.region, self.credentials_hint) from exc

@@ -14,6 +14,7 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
 from ..aws import tags as tagkeys
+from ..aws.iam import PURGE_POLICY
 from ..aws.states import READY, STOPPED
 from ..clock import Budget
 from ..config import Inputs
@@ -425,6 +426,7 @@ def run(inputs: Inputs, ctx: RunContext, wf: Workflow, rds: RdsGateway, clock: C
     """
     bucket = TokenBucket(clock, rate=RDS_RATE, burst=RDS_BURST)
     rds.pace = bucket
+    rds.policy = PURGE_POLICY  # an AccessDenied quotes the purge role's policy
     scope = ctx.repository if inputs.purge_scope == "repository" else "every repository"
     wf.log(
         f"Looking for clones of {scope} in {rds.region} that are expired or whose PR is closed "

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
 from typing import Any
 
 from botocore.exceptions import NoCredentialsError
@@ -9,6 +11,8 @@ from botocore.exceptions import NoCredentialsError
 from testkit.rds_model import common_error
 from tests.helpers import pr_event
 from tests.integration.conftest import Harness
+
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def no_credentials(**_: Any) -> None:
@@ -65,7 +69,11 @@ def test_access_denied_shows_the_iam_statement(action: Harness) -> None:
         "**What went wrong:** AWS denied rds:CreateDBInstance (AccessDenied): not authorized"
         in result.summary
     )
-    assert '```json\n{\n  "Effect": "Allow",\n  "Action": "rds:CreateDBInstance",' in result.summary
+    # The example policy's own statement, valid JSON, with its tag conditions.
+    snippet = result.summary.split("```json\n")[1].split("\n```")[0]
+    example = json.loads((ROOT / "examples/iam/clone-teardown-policy.json").read_text())["Statement"]
+    assert json.loads(snippet) == next(s for s in example if s.get("Sid") == "AddTaggedInstancesToClones")
+    assert "statement AddTaggedInstancesToClones of examples/iam/clone-teardown-policy.json" in result.summary
 
 
 def test_bad_inputs_show_every_problem_and_an_example(action: Harness) -> None:

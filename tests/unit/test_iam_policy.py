@@ -118,3 +118,64 @@ def test_the_source_is_denied_every_change(policy: Path) -> None:
     denied = [s for s in statements(policy) if s["Effect"] == "Deny" and SOURCE_ARN in as_list(s["Resource"])]
     assert denied
     assert {a for s in denied for a in as_list(s["Action"])} >= CHANGING
+
+
+# What IAM answers for a denial (the shape of the message AWS documents for an implicit deny).
+DENIAL = (
+    "User: arn:aws:sts::123456789012:assumed-role/aurora-clone-action/GitHubActions is not authorized "
+    "to perform: {action} on resource: {resource} because no identity-based policy allows the {action} "
+    "action"
+)
+
+
+def denied(action: str, called: str, policy: str = "clone-teardown-policy.json") -> Any:
+    from botocore.exceptions import ClientError
+
+    from clone_action.aws.rds import translate
+
+    message = DENIAL.format(
+        action=action, resource="arn:aws:rds:eu-west-1:123456789012:cluster:shop-production-pr-7"
+    )
+    exc = ClientError({"Error": {"Code": "AccessDenied", "Message": message}}, called.split(":")[1])
+    return translate(exc, called, "eu-west-1", policy=policy)
+
+
+def test_a_denial_names_the_action_iam_refused_not_the_call_made() -> None:
+    error = denied("kms:DescribeKey", "rds:ModifyDBCluster")
+
+    assert error.message.startswith(
+        "AWS denied kms:DescribeKey (for rds:ModifyDBCluster) (AccessDenied): User:"
+    )
+    assert json.loads(error.snippet) == next(
+        s for s in statements() if s.get("Sid") == "DescribeTheSecretsManagerKeyForClonesSecrets"
+    )
+    assert "statement DescribeTheSecretsManagerKeyForClonesSecrets of examples/iam/" in error.fix
+
+
+@pytest.mark.parametrize("action", sorted(documented_actions()))
+def test_every_denial_shows_valid_json_that_allows_it_and_never_a_change_on_every_resource(
+    action: str,
+) -> None:
+    error = denied(action, "rds:DescribeDBClusters")
+    shown = json.loads(error.snippet)
+
+    assert shown["Effect"] == "Allow" and action in as_list(shown["Action"])
+    if not action.split(":")[1].startswith(("Describe", "List")):
+        assert shown["Resource"] != "*" or "Condition" in shown, shown
+
+
+def test_a_purge_denial_shows_the_purge_roles_statement() -> None:
+    error = denied("rds:DeleteDBCluster", "rds:DeleteDBCluster", policy="purge-policy.json")
+
+    shown = json.loads(error.snippet)
+    assert shown == next(
+        s for s in statements(PURGE_POLICY) if s.get("Sid") == "DeleteOnlyClonesTheActionMade"
+    )
+
+
+def test_an_action_no_example_allows_gets_a_tag_conditioned_statement() -> None:
+    error = denied("rds:ModifyDBInstance", "rds:ModifyDBInstance")
+
+    shown = json.loads(error.snippet)
+    assert shown["Condition"] == {"StringEquals": {"aws:ResourceTag/aurora-clone/managed": "true"}}
+    assert "*" not in as_list(shown["Resource"])
