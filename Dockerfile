@@ -12,6 +12,8 @@ RUN pip install --no-cache-dir -r /action/requirements.txt
 
 COPY entrypoint.py /action/entrypoint.py
 COPY clone_action /action/clone_action
+# The example IAM policies: an AccessDenied error quotes the statement that allows the action.
+COPY examples/iam /action/examples/iam
 
 # GitHub's rule for Docker actions: run as root (the default user), so that the mounted
 # workspace and file-command files are writable.

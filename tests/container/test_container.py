@@ -11,6 +11,7 @@ Needs root and the Debian packages podman, buildah, runc and debootstrap; skippe
 from __future__ import annotations
 
 import os
+import subprocess
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -177,3 +178,25 @@ def test_a_cancelled_job_stops_the_container_at_once_with_what_exists(
     teardown = run_image(tmp_path / "teardown", moto_url, pr_event("closed"))
     ok(teardown)
     assert cluster_ids(rds) == ["prod"]
+
+
+def test_the_image_carries_the_iam_examples_an_access_denied_error_quotes(
+    image: container.Built, tmp_path: Path
+) -> None:
+    job = container.Job(tmp_path / "job")
+    command = container.run_command(job, [])
+    quote = (
+        "import sys; sys.path.insert(0, '/action'); from clone_action.aws import iam; "
+        "print(iam.statement('rds:DeleteDBCluster')['Sid'])"
+    )
+    command[-1:-1] = ["--entrypoint", "python"]
+    proc = subprocess.run(
+        [*command, "-c", quote],
+        env={**os.environ, "PATH": container.tool_path()},
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+
+    assert proc.stdout.strip() == "DeleteOnlyThisRepositorysClones", proc.stderr
