@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
+from typing import Any
 
 import pytest
+from hypothesis import assume, given
+from hypothesis import strategies as st
 
 from clone_action.manifest import apply_patch
 
@@ -325,3 +329,65 @@ def test_placeholders_and_literal_braces_render_in_values(tmp_path: Path) -> Non
     [change] = plan(tmp_path, ["a.yaml"], ["m.url=jdbc:{engine}://{endpoint}:{port}/{{db}}"])
 
     assert change.after == f"m:\n  url: jdbc:aurora-postgresql://{ENDPOINT}:5432/{{db}}\n"
+
+
+def test_json_changes_only_the_bytes_of_the_values_replaced(tmp_path: Path) -> None:
+    # Written by hand, as config files are: inline arrays, 1.50, aligned colons, an escaped é.
+    text = (
+        '{\n  "db" :   {"host": "old",  "port":3306, "weights": [1.50, 2.0, 1e3]},\n'
+        '  "apps": [ {"name": "web", "url": "http://x"}, {"name": "app", "url": "old"} ],\n'
+        '  "owner": "Zo\\u00eb",  "flags": [true,false,null]\n}\n'
+    )
+    write_tree(tmp_path, {"a.json": text})
+
+    [change] = plan(
+        tmp_path, ["a.json"], ["db.host={endpoint}", "db.port={port}", "apps[name=app].url={endpoint}"]
+    )
+
+    assert change.after == (
+        text.replace('"host": "old"', f'"host": "{ENDPOINT}"')
+        .replace('"port":3306', '"port":5432')
+        .replace('"url": "old"', f'"url": "{ENDPOINT}"')
+    )
+
+
+JSON_SCALARS = st.one_of(
+    st.none(), st.booleans(), st.integers(), st.floats(allow_nan=False, allow_infinity=False), st.text()
+)
+JSON_TREES = st.recursive(
+    JSON_SCALARS,
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=5), inner, max_size=4),
+    max_leaves=12,
+)
+
+
+@given(
+    tree=st.dictionaries(st.text(min_size=1, max_size=5), JSON_TREES, min_size=1, max_size=4),
+    indent=st.sampled_from([None, 0, 2, 4, "\t"]),
+    separators=st.sampled_from([(",", ":"), (", ", ": "), (" ,", " : ")]),
+    ascii_only=st.booleans(),
+    pick=st.randoms(use_true_random=False),
+)
+def test_json_any_document_any_scalar_replaced_byte_for_byte(
+    tree: dict[str, Any], indent: Any, separators: tuple[str, str], ascii_only: bool, pick: Any
+) -> None:
+    """Whatever the layout, replacing one scalar changes its bytes and no other byte."""
+    from clone_action.manifest import _json_spans, _JsonFile
+
+    text = json.dumps(tree, indent=indent, separators=separators, ensure_ascii=ascii_only)
+    spans = _json_spans(text)
+    scalars = sorted(spans, key=repr)
+    assume(scalars)
+    path = pick.choice(scalars)
+    start, end = spans[path]
+    document = _JsonFile(text)
+    node: Any = document.data
+    for step in path[:-1]:
+        node = node[step]
+    assert json.loads(text[start:end]) == node[path[-1]]
+
+    unchanged = node[path[-1]] == "NEW"
+    node[path[-1]] = "NEW"
+
+    assert document.render() == (text if unchanged else text[:start] + '"NEW"' + text[end:])
+    assert json.loads(document.render()) == document.data
