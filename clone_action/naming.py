@@ -65,9 +65,12 @@ def resolve_clone_id(inputs: Inputs, ctx: RunContext, mode: str) -> tuple[int, s
             + ("" if mode == "clone" else " (clone-id uses {source})")
             + "; give the identifier of the cluster the clones are made from"
         )
+    try:
+        pr = pr_number(inputs, ctx)
+    except InputError as exc:
+        problems += exc.problems
     if problems:
         raise InputError(problems)
-    pr = pr_number(inputs, ctx)
     clone_id = expand_clone_id(
         inputs.clone_id, source=inputs.source_cluster, pr=pr, repository=ctx.repository
     )

@@ -40,23 +40,30 @@ class ClonePlan:
 
 def plan_clone(inputs: Inputs, ctx: RunContext, now: datetime) -> ClonePlan:
     """Check what only a clone needs and fix its identifiers; raises InputError."""
+    # Every problem is collected and reported at once, before the AWS SDK is imported.
     problems: list[str] = []
     if inputs.manage_master_password and not inputs.wait:
         problems.append(
             "manage-master-password: needs wait: true, since RDS changes the password only once the "
             "clone is available; remove wait: false"
         )
-    if problems:
-        raise InputError(problems)
-    pr, clone_id = resolve_clone_id(inputs, ctx, "clone")
+    try:
+        pr, clone_id = resolve_clone_id(inputs, ctx, "clone")
+    except InputError as exc:
+        problems += exc.problems
     # The manifests are patched in memory with placeholder values now, so that a missing file,
     # a file that does not parse or a rule that resolves nowhere stops the run before the clone.
     rules: list[manifest.Rule] = []
     if inputs.manifest or inputs.manifest_set:
         from .. import manifest  # ruamel.yaml only when there is something to patch
 
-        rules = manifest.parse_rules(inputs.manifest_set)
-        manifest.plan_patch(ctx.workspace, inputs.manifest, rules, manifest.placeholder_values())
+        try:
+            rules = manifest.parse_rules(inputs.manifest_set)
+            manifest.plan_patch(ctx.workspace, inputs.manifest, rules, manifest.placeholder_values())
+        except InputError as exc:
+            problems += exc.problems
+    if problems:
+        raise InputError(problems)
     expires_at = now + inputs.ttl
     return ClonePlan(
         rules=tuple(rules),

@@ -87,3 +87,26 @@ def test_bad_inputs_show_every_problem_and_an_example(action: Harness) -> None:
     assert "- poll-interval: expected a whole number of seconds, 1 or more, got '0'" in result.summary
     assert "```yaml\n- uses: org/aurora-clone-action@v1\n  with:" in result.summary
     assert action.calls.names() == []
+
+
+def test_three_mistakes_of_a_clone_are_reported_together_before_any_aws_call(action: Harness) -> None:
+    result = action.run(
+        {
+            "mode": "clone",
+            "manage-master-password": "true",
+            "wait": "false",
+            "manifest": "a.yaml",
+            "manifest-set": "=x",
+        },
+        event={},
+        event_name="workflow_dispatch",
+        files={"a.yaml": "database:\n  host: localhost\n"},
+    )
+
+    assert result.code == 1
+    (error,) = [line for line in result.log.splitlines() if line.startswith("::error")]
+    assert "3 inputs are not valid; nothing was changed." in error
+    assert "- manage-master-password: needs wait: true" in result.summary
+    assert "- pr-number: required for the event 'workflow_dispatch'" in result.summary
+    assert "- manifest-set:" in result.summary and "'=x'" in result.summary
+    assert action.calls.names() == []
