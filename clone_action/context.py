@@ -160,7 +160,7 @@ def route(inputs: Inputs, ctx: RunContext) -> Route:
 
 
 def recheck(decision: Route, inputs: Inputs, pr: PullRequest) -> Route:
-    """A clone decision held against the pull request as GitHub says it is now.
+    """A clone (or, in mode: auto, a teardown) held against the pull request as GitHub says it is now.
 
     The event can be old: a re-run replays it as it was, and a `workflow_dispatch` has none.
     """
