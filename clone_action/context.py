@@ -12,7 +12,7 @@ from .config import Inputs
 from .errors import ActionError, InputError
 
 if TYPE_CHECKING:
-    from .pr_state import PullRequest
+    from .pr_api import PullRequest
     from .workflow import Workflow
 
 PR_EVENTS = ("pull_request", "pull_request_target")
@@ -196,23 +196,25 @@ def confirm(inputs: Inputs, ctx: RunContext, wf: Workflow, decision: Route, *, a
     number = inputs.pr_number or ctx.pr_number
     if number is None or not inputs.github_token:
         return decision
-    from .pr_state import pull_request
+    from .pr_api import GitHubFailure, pull_request
 
     pr = pull_request(
         api_url=ctx.api_url, token=inputs.github_token, repository=ctx.repository, number=number
     )
-    if not isinstance(pr, str):
+    if not isinstance(pr, GitHubFailure):
         return recheck(decision, inputs, pr)
     if again:
         return decision
     if ctx.pr_number is None:
         wf.warning(
-            f"Could not ask GitHub whether pull request #{number} is still open: {pr}. Cloning it "
+            f"Could not ask GitHub whether pull request #{number} is still open: {pr.message}. Cloning it "
             "anyway; give the job `permissions: pull-requests: read` to have a closed one skipped.",
             title="aurora-clone: PR state unknown",
         )
     else:
-        wf.log(f"Could not ask GitHub for the state of pull request #{number} ({pr}): the event decides")
+        wf.log(
+            f"Could not ask GitHub for the state of pull request #{number} ({pr.message}): the event decides"
+        )
     return decision
 
 

@@ -11,11 +11,11 @@ from urllib.parse import quote
 from ..aws import tags as tagkeys
 from ..aws.states import READY, explain, is_transient
 from ..clock import Budget
+from ..comment import publish
 from ..config import Inputs
 from ..context import Route, RunContext, confirm
 from ..errors import CLONE_AGAIN, DELETED_MEANWHILE, AccessDenied, CloneStateError, InputError, SafetyError
 from ..naming import instance_id, resolve_clone_id
-from ..pr_comment import publish
 from ..workflow import Workflow, md_cell
 
 if TYPE_CHECKING:

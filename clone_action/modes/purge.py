@@ -21,7 +21,7 @@ from ..config import Inputs
 from ..context import RunContext
 from ..errors import ActionError, InputError, SafetyError
 from ..pace import TokenBucket
-from ..pr_state import open_pull_requests
+from ..pr_api import GitHubFailure, open_pull_requests
 from ..workflow import Workflow, md_cell
 from .teardown import Owner, start_deletion, start_if_stopped
 
@@ -190,10 +190,10 @@ def survey(clusters: list[Resource], inputs: Inputs, ctx: RunContext, wf: Workfl
     open_prs: dict[str, set[int]] = {}
     for repository in sorted(live):
         answer = open_pull_requests(api_url=ctx.api_url, token=inputs.github_token, repository=repository)
-        if isinstance(answer, str):
+        if isinstance(answer, GitHubFailure):
             wf.warning(
-                f"{answer}: closed pull requests of {repository} are not known, so only expired clones "
-                "are purged. Give the job `permissions: pull-requests: read`.",
+                f"{answer.message}: closed pull requests of {repository} are not known, so only expired "
+                "clones are purged. Give the job `permissions: pull-requests: read`.",
                 title="aurora-clone: PR states unknown",
             )
         else:

@@ -9,11 +9,11 @@ from typing import TYPE_CHECKING
 from ..aws import tags as tagkeys
 from ..aws.states import STOPPED
 from ..clock import Budget, elapsed
+from ..comment import publish
 from ..config import Inputs
 from ..context import RunContext
 from ..errors import SafetyError
 from ..naming import resolve_clone_id
-from ..pr_comment import publish
 from ..workflow import Workflow, md_cell
 
 if TYPE_CHECKING:

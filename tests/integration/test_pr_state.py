@@ -6,7 +6,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from clone_action.pr_state import PullRequest, open_pull_requests, pull_request
+from clone_action.pr_api import GitHubFailure, PullRequest, open_pull_requests, pull_request
 from tests.fake_github import (
     BAD_GATEWAY,
     RATE_LIMITED,
@@ -27,7 +27,7 @@ def waits() -> Iterator[list[float]]:
         yield recorded
 
 
-def ask(github: FakeGitHub, number: int = 7, **kwargs: str) -> PullRequest | str:
+def ask(github: FakeGitHub, number: int = 7, **kwargs: str) -> PullRequest | GitHubFailure:
     where = {"api_url": github.url, "token": TOKEN, "repository": "acme/shop"} | kwargs
     return pull_request(number=number, **where)
 
@@ -53,28 +53,28 @@ def test_a_pull_request_without_labels(github: FakeGitHub) -> None:
     assert ask(github) == PullRequest(number=7, state="open", labels=())
 
 
-def test_an_unknown_pull_request_is_a_sentence(github: FakeGitHub) -> None:
+def test_an_unknown_pull_request_is_a_failure(github: FakeGitHub) -> None:
     github.pulls[7] = "open"
 
-    assert ask(github, 8) == "GitHub answered 404 for pull request #8 of acme/shop"
+    assert ask(github, 8) == GitHubFailure("GitHub answered 404 for pull request #8 of acme/shop")
 
 
-def test_a_refusal_is_a_sentence(github: FakeGitHub) -> None:
+def test_a_refusal_is_a_failure(github: FakeGitHub) -> None:
     github.fail_with = 403
 
-    assert ask(github) == "GitHub answered 403 for pull request #7 of acme/shop"
+    assert ask(github) == GitHubFailure("GitHub answered 403 for pull request #7 of acme/shop")
     assert github.requests == [PULL_7]  # a 403 that is no rate limit is not retried
 
 
 def test_without_a_token_github_is_not_asked(github: FakeGitHub) -> None:
-    assert ask(github, token="") == "no github-token was given"
+    assert ask(github, token="") == GitHubFailure("no github-token was given")
     assert github.requests == []
 
 
-def test_unreachable_github_is_a_sentence_at_once(waits: list[float]) -> None:
+def test_unreachable_github_is_a_failure_at_once(waits: list[float]) -> None:
     answer = pull_request(api_url="http://127.0.0.1:9", token=TOKEN, repository="acme/shop", number=7)
 
-    assert answer == "GitHub could not be reached at http://127.0.0.1:9 (ConnectionError)"
+    assert answer == GitHubFailure("GitHub could not be reached at http://127.0.0.1:9 (ConnectionError)")
     assert waits == []  # a refused connection is not retried
 
 
@@ -100,7 +100,7 @@ def test_a_passing_failure_is_retried_at_once(
 def test_github_down_is_asked_four_times_in_3_seconds(github: FakeGitHub, waits: list[float]) -> None:
     github.fail_with = 502
 
-    assert ask(github) == "GitHub answered 502 for pull request #7 of acme/shop"
+    assert ask(github) == GitHubFailure("GitHub answered 502 for pull request #7 of acme/shop")
     assert github.requests == [PULL_7] * 4
     assert waits == [1.0, 2.0]
 
@@ -117,13 +117,13 @@ def test_github_down_is_asked_four_times_in_3_seconds(github: FakeGitHub, waits:
     ],
     ids=["retry-after-60", "no-retry-after", "429"],
 )
-def test_a_long_rate_limit_is_a_sentence_without_waiting(
+def test_a_long_rate_limit_is_a_failure_without_waiting(
     github: FakeGitHub, waits: list[float], failure: Failure, answer: str
 ) -> None:
     github.pulls[7] = "open"
     github.failures.append(failure)
 
-    assert ask(github) == f"GitHub answered {answer} for pull request #7 of acme/shop"
+    assert ask(github) == GitHubFailure(f"GitHub answered {answer} for pull request #7 of acme/shop")
     assert github.requests == [PULL_7]
     assert waits == []
 

@@ -239,7 +239,7 @@ def test_a_clone_is_held_against_the_pull_request_as_github_says_it_is_now(
     tmp_path: Path, state: str, labels: tuple[str, ...], mode: str, expected: Route
 ) -> None:
     from clone_action.context import recheck
-    from clone_action.pr_state import PullRequest
+    from clone_action.pr_api import PullRequest
 
     env = runner_env(tmp_path, {"mode": mode, "source-cluster": "prod"}, pr_event("synchronize"))
     decision = recheck(Route("clone", "as the event says"), parse_inputs(env), PullRequest(7, state, labels))
@@ -270,7 +270,7 @@ def test_a_teardown_in_auto_is_held_against_the_pull_request_as_it_is_now(
 ) -> None:
     """A re-run of an old `unlabeled` or `closed` after the PR was labelled or reopened again."""
     from clone_action.context import recheck
-    from clone_action.pr_state import PullRequest
+    from clone_action.pr_api import PullRequest
 
     env = runner_env(tmp_path, {"mode": mode}, pr_event("unlabeled", label="clone-db"))
     decision = recheck(

@@ -1,4 +1,8 @@
-"""Pull request state asked of GitHub, and the one PyGithub client (imported only when GitHub is asked)."""
+"""The one module over PyGithub: PR state, open PRs and the sticky comment; one soft-failure type.
+
+PyGithub is imported only when GitHub is asked. Every function returns its answer or a
+`GitHubFailure`: GitHub is never a reason for the run to fail.
+"""
 
 from __future__ import annotations
 
@@ -21,6 +25,13 @@ BACKOFF_FACTOR = 0.5
 RATE_LIMIT_WAIT_MAX = 10.0
 # GitHub's advice for a secondary rate limit that gives no Retry-After: wait at least a minute.
 SECONDARY_RATE_WAIT = 60.0
+
+
+@dataclass(frozen=True)
+class GitHubFailure:
+    """Why GitHub could not answer or do it: shown as a warning or a log line, the run goes on."""
+
+    message: str
 
 
 @dataclass(frozen=True)
@@ -106,10 +117,17 @@ def answered(exc: GithubException, *, message: bool = False) -> str:
     return text
 
 
-def open_pull_requests(*, api_url: str, token: str, repository: str) -> set[int] | str:
+NO_TOKEN = GitHubFailure("no github-token was given")
+
+
+def _unreachable(api_url: str, exc: Exception) -> GitHubFailure:
+    return GitHubFailure(f"GitHub could not be reached at {api_url} ({type(exc).__name__})")
+
+
+def open_pull_requests(*, api_url: str, token: str, repository: str) -> set[int] | GitHubFailure:
     """The numbers of the repository's open PRs (one request per 100), or why GitHub could not tell."""
     if not token:
-        return "no github-token was given"
+        return NO_TOKEN
     from github import GithubException
     from requests import RequestException
 
@@ -117,17 +135,17 @@ def open_pull_requests(*, api_url: str, token: str, repository: str) -> set[int]
     try:
         return {pr.number for pr in gh.get_repo(repository).get_pulls(state="open")}
     except GithubException as exc:
-        return f"{answered(exc)} for the pull requests of {repository}"
+        return GitHubFailure(f"{answered(exc)} for the pull requests of {repository}")
     except RequestException as exc:
-        return f"GitHub could not be reached at {api_url} ({type(exc).__name__})"
+        return _unreachable(api_url, exc)
     finally:
         gh.close()
 
 
-def pull_request(*, api_url: str, token: str, repository: str, number: int) -> PullRequest | str:
+def pull_request(*, api_url: str, token: str, repository: str, number: int) -> PullRequest | GitHubFailure:
     """The PR as GitHub says it is now (one request), or why GitHub could not tell."""
     if not token:
-        return "no github-token was given"
+        return NO_TOKEN
     from github import GithubException
     from requests import RequestException
 
@@ -137,8 +155,81 @@ def pull_request(*, api_url: str, token: str, repository: str, number: int) -> P
         state = pr.state
         return PullRequest(number=number, state=state, labels=tuple(label.name for label in pr.labels))
     except GithubException as exc:
-        return f"{answered(exc)} for pull request #{number} of {repository}"
+        return GitHubFailure(f"{answered(exc)} for pull request #{number} of {repository}")
     except RequestException as exc:
-        return f"GitHub could not be reached at {api_url} ({type(exc).__name__})"
+        return _unreachable(api_url, exc)
     finally:
         gh.close()
+
+
+PERMISSION_FIX = (
+    "Give the job `permissions: pull-requests: write` (and pass `github-token` if you use "
+    "another token), or set `comment: false`."
+)
+
+
+def marker(clone_id: str) -> str:
+    """The hidden line that names the clone's comment, so reruns find and update it."""
+    return f"<!-- aurora-clone:{clone_id} -->"
+
+
+def upsert_comment(
+    *, api_url: str, token: str, repository: str, pr: int, clone_id: str, body: str
+) -> str | GitHubFailure:
+    """Update the clone's comment the token's user wrote, or create it; 'created'/'updated', or why not."""
+    if not token:
+        return GitHubFailure(f"{NO_TOKEN.message}, so the PR comment was skipped. {PERMISSION_FIX}")
+    from github import GithubException
+    from requests import RequestException
+
+    gh = client(api_url, token)
+    try:
+        issue = gh.get_repo(repository).get_issue(pr)
+        tag = marker(clone_id)
+        marked = [c for c in issue.get_comments() if (c.body or "").startswith(tag)]
+        if marked:
+            # Anyone can paste the marker into a comment: only the token's own user's is edited.
+            viewer = _viewer(gh)
+            if isinstance(viewer, GitHubFailure):
+                return viewer
+            for comment in marked:
+                if comment.user is not None and comment.user.login.casefold() == viewer.casefold():
+                    comment.edit(body)
+                    return "updated"
+        issue.create_comment(body)
+        return "created"
+    except GithubException as exc:
+        if rate_limited(exc):
+            return GitHubFailure(
+                f"{answered(exc)} to the PR comment. The clone is unaffected; re-run later to update it."
+            )
+        hint = (
+            PERMISSION_FIX
+            if exc.status in (401, 403, 404)
+            else "GitHub may be unavailable; re-run to update it."
+        )
+        return GitHubFailure(f"{answered(exc, message=True)} to the PR comment. {hint}")
+    except RequestException as exc:
+        return GitHubFailure(
+            f"the PR comment could not reach GitHub at {api_url} ({type(exc).__name__}). "
+            "The clone is unaffected; re-run to update the comment."
+        )
+    finally:
+        gh.close()
+
+
+def _viewer(gh: Github) -> str | GitHubFailure:
+    """The login of the token's user (GraphQL: REST's GET /user refuses installation tokens)."""
+    from github import GithubException
+
+    try:
+        _, data = gh.requester.graphql_query("query { viewer { login } }", {})
+        return str(data["data"]["viewer"]["login"])
+    except (GithubException, KeyError, TypeError) as exc:
+        why = answered(exc, message=True) if isinstance(exc, GithubException) else "GitHub gave no login"
+        return GitHubFailure(
+            f"{why} when asked which user the github-token is (GraphQL at {gh.requester.graphql_url}), "
+            "so no comment was changed: only a marked comment that user wrote is edited, and posting "
+            "a new one would repeat it on every run. Re-run when GitHub's GraphQL API answers, or set "
+            "`comment: false`."
+        )
