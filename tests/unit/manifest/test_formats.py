@@ -372,15 +372,15 @@ def test_json_any_document_any_scalar_replaced_byte_for_byte(
     tree: dict[str, Any], indent: Any, separators: tuple[str, str], ascii_only: bool, pick: Any
 ) -> None:
     """Whatever the layout, replacing one scalar changes its bytes and no other byte."""
-    from clone_action.manifest import _json_spans, _JsonFile
+    from clone_action.manifest.json_file import JsonDocument, json_spans
 
     text = json.dumps(tree, indent=indent, separators=separators, ensure_ascii=ascii_only)
-    spans = _json_spans(text)
+    spans = json_spans(text)
     scalars = sorted(spans, key=repr)
     assume(scalars)
     path = pick.choice(scalars)
     start, end = spans[path]
-    document = _JsonFile(text)
+    document = JsonDocument(text)
     node: Any = document.data
     for step in path[:-1]:
         node = node[step]
