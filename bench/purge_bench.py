@@ -287,7 +287,7 @@ def main(argv: list[str] | None = None) -> int:
     from clone_action.main import main as action_main
     from scripts.fake_aws import make_source
     from testkit import real_rds
-    from tests.fake_github import FakeGitHub, serve
+    from testkit.fake_github import FakeGitHub, serve
     from tests.helpers import parse_output_file, runner_env
 
     real_rds.install()

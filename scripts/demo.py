@@ -32,8 +32,8 @@ sys.path.insert(0, str(ROOT))
 
 from scripts.fake_aws import make_source  # noqa: E402
 from testkit import real_rds  # noqa: E402
+from testkit.fake_github import FakeGitHub, serve  # noqa: E402
 from tests import helpers  # noqa: E402
-from tests.fake_github import FakeGitHub, serve  # noqa: E402
 from tests.helpers import parse_output_file  # noqa: E402
 
 WORKFLOWS = ROOT / "examples" / "workflows"

@@ -9,7 +9,7 @@ import pytest
 
 from scripts.fake_aws import make_source
 from testkit import real_rds
-from tests.fake_github import FakeGitHub, instant_retries, serve
+from testkit.fake_github import FakeGitHub, instant_retries, serve
 
 # moto behaves like real RDS where the action depends on it, in-process and in every server
 # started by the tests (testkit/real_rds.py says which behaviours, and from which AWS docs).
@@ -65,13 +65,7 @@ def github_server() -> Iterator[FakeGitHub]:
 @pytest.fixture
 def github(github_server: FakeGitHub) -> FakeGitHub:
     """The fake GitHub API, emptied for each test."""
-    github_server.comments.clear()
-    github_server.pulls.clear()
-    github_server.labels.clear()
-    github_server.requests.clear()
-    github_server.fail_with = None
-    github_server.failures.clear()
-    github_server.viewer = "github-actions[bot]"
+    github_server.reset()
     return github_server
 
 

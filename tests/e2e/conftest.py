@@ -22,8 +22,8 @@ from typing import Any
 import pytest
 from ruamel.yaml import YAML
 
+from testkit.fake_github import FakeGitHub
 from tests.conftest import make_source, server_clients
-from tests.fake_github import FakeGitHub
 from tests.helpers import REPOSITORY, parse_output_file, pr_event
 
 __all__ = ["pr_event"]  # re-exported for the e2e tests

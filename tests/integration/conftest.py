@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from tests.fake_github import FakeGitHub
+from testkit.fake_github import FakeGitHub
 from tests.helpers import FakeClock, Result, pr_event, run_main, runner_env
 
 

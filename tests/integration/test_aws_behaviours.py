@@ -11,8 +11,8 @@ import json
 from typing import Any
 
 from scripts.fake_aws import make_source
+from testkit.fake_github import FakeGitHub
 from testkit.rds_model import busy, common_error, statuses
-from tests.fake_github import FakeGitHub
 from tests.helpers import pr_event
 from tests.integration.conftest import Harness
 

@@ -18,8 +18,8 @@ from typing import Any
 
 import pytest
 
+from testkit.fake_github import FakeGitHub
 from tests.conftest import REGION, make_source
-from tests.fake_github import FakeGitHub
 from tests.helpers import Result, pr_event
 from tests.integration.conftest import Harness
 

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from tests.fake_github import (
+from testkit.fake_github import (
     BAD_GATEWAY,
     RATE_LIMITED,
     SECONDARY_RATE_LIMIT,

@@ -7,7 +7,7 @@ from collections.abc import Iterator
 import pytest
 
 from clone_action.pr_api import GitHubFailure, PullRequest, open_pull_requests, pull_request
-from tests.fake_github import (
+from testkit.fake_github import (
     BAD_GATEWAY,
     RATE_LIMITED,
     SECONDARY_RATE_LIMIT,

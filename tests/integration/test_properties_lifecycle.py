@@ -29,8 +29,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from testkit.fake_github import FakeGitHub
 from tests.conftest import REGION
-from tests.fake_github import FakeGitHub
 from tests.helpers import FakeClock, parse_output_file, pr_event, runner_env
 
 PRS = (1, 2)

@@ -14,8 +14,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from testkit.fake_github import FakeGitHub
 from testkit.rds_model import common_error, fault
-from tests.fake_github import FakeGitHub
 from tests.integration.conftest import Harness
 
 SCHEDULE: dict[str, Any] = {"schedule": "17 3 * * *"}

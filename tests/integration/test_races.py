@@ -10,7 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from tests.fake_github import FakeGitHub
+from testkit.fake_github import FakeGitHub
 from tests.helpers import pr_event
 from tests.integration.conftest import Harness
 

@@ -6,7 +6,7 @@ carries no pull request at all. The action asks GitHub (the fake, over real HTTP
 
 from __future__ import annotations
 
-from tests.fake_github import BAD_GATEWAY, FakeGitHub, instant_retries
+from testkit.fake_github import BAD_GATEWAY, FakeGitHub, instant_retries
 from tests.helpers import pr_event
 from tests.integration.conftest import Harness
 

@@ -54,6 +54,16 @@ class FakeGitHub:
     url: str = ""
     headers: dict[str, str] = field(default_factory=dict)  # extra headers of the answer being sent
 
+    def reset(self) -> None:
+        """Back to a GitHub that knows no pull request and answers every request."""
+        self.comments.clear()
+        self.pulls.clear()
+        self.labels.clear()
+        self.requests.clear()
+        self.fail_with = None
+        self.failures.clear()
+        self.viewer = "github-actions[bot]"
+
     def comment_bodies(self, pr: int) -> list[str]:
         return [c["body"] for c in self.comments.get(pr, [])]
 
