@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from .rules import Rule
-from .tree import MISSING, targets
+from .tree import MISSING, Miss, explain, targets
 
 _DIGITS = re.compile(r"[0-9]+")
 
@@ -36,6 +36,10 @@ class Document(Protocol):
 
     def apply(self, rule: Rule, value: str, relative: str) -> Outcome | None:
         """Apply a rule with its rendered value; None when the rule cannot apply to this format."""
+        ...
+
+    def explain(self, rule: Rule) -> Miss | None:
+        """Why the rule resolves nowhere in this file (asked only after apply found no place)."""
         ...
 
     def render(self) -> str:
@@ -73,7 +77,7 @@ def apply_to_trees(
     """Apply a rule to every place its PATH resolves to in the trees (the documents of a file)."""
     outcome = Outcome()
     for root in roots:
-        for container, key in targets(root, rule.path, create=True):
+        for container, key in targets(root, rule.path, create=rule.create):
             outcome.hits += 1
             old = container.get(key, MISSING) if isinstance(container, dict) else container[key]
             if isinstance(old, dict | list):
@@ -84,3 +88,9 @@ def apply_to_trees(
             elif put(container, key, old, value):
                 outcome.modified = True
     return outcome
+
+
+def explain_trees(roots: Sequence[Any], rule: Rule) -> Miss | None:
+    """Why the rule resolves in none of the trees: the miss of the one where PATH went deepest."""
+    misses = [miss for root in roots if (miss := explain(root, rule.path, create=rule.create))]
+    return max(misses, key=lambda miss: miss.depth, default=None)

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import difflib
 import re
 from dataclasses import dataclass
 
 from .document import NotParsed, Outcome
 from .rules import Rule
+from .tree import Miss
 
 _LINE = re.compile(
     r"(?P<head>[ \t]*(?:export[ \t]+)?(?P<key>[A-Za-z_][A-Za-z0-9_.-]*)[ \t]*=[ \t]*)(?P<rest>.*)", re.DOTALL
@@ -71,25 +73,44 @@ class DotenvDocument:
             self.parts.append(_Entry(match.group("head"), match.group("key"), quote, value, tail))
 
     def apply(self, rule: Rule, value: str, relative: str) -> Outcome | None:
-        if rule.dotenv_key is None:
+        key = rule.dotenv_key
+        if key is None:
             return None
         outcome = Outcome()
-        for part in self.parts:
-            if not isinstance(part, _Entry) or part.key != rule.dotenv_key:
-                continue
+        entries = [part for part in self.parts if isinstance(part, _Entry) and part.key == key]
+        if not entries and rule.create and len(rule.path) == 1:
+            entries = [self._append(key)]
+            outcome.modified = self.modified = True
+        for entry in entries:
             outcome.hits += 1
-            quote = part.quote or ('"' if _NEEDS_QUOTES.search(value) else "")
+            quote = entry.quote or ('"' if _NEEDS_QUOTES.search(value) else "")
             if quote == "'" and "'" in value:
                 outcome.problems.append(
-                    f"manifest-set: the value has a ' but {part.key} is single-quoted in {relative!r}, "
+                    f"manifest-set: the value has a ' but {key} is single-quoted in {relative!r}, "
                     f"got {rule.text!r}"
                 )
                 continue
             written = value.replace("\\", "\\\\").replace('"', '\\"') if quote == '"' else value
-            if (part.quote, part.value) != (quote, written):
-                part.quote, part.value = quote, written
+            if (entry.quote, entry.value) != (quote, written):
+                entry.quote, entry.value = quote, written
                 outcome.modified = self.modified = True
         return outcome
+
+    def _append(self, key: str) -> _Entry:
+        """A new last line `KEY=` (its value set by apply), ending as the file's lines end."""
+        text = self.render()
+        newline = "\r\n" if "\r\n" in text else "\n"
+        ended = not text or text.endswith("\n")
+        entry = _Entry(("" if ended else newline) + f"{key}=", key, "", "", newline if ended else "")
+        self.parts.append(entry)
+        return entry
+
+    def explain(self, rule: Rule) -> Miss | None:
+        key = rule.dotenv_key or ""
+        keys = [part.key for part in self.parts if isinstance(part, _Entry)]
+        close = difflib.get_close_matches(key, list(dict.fromkeys(keys)), n=1)
+        hint = f" (did you mean {close[0]}?)" if close else ""
+        return Miss(0, f"no line sets {key}{hint}", creatable=len(rule.path) == 1)
 
     def render(self) -> str:
         return "".join(part if isinstance(part, str) else part.text() for part in self.parts)

@@ -7,8 +7,9 @@ import json
 import re
 from typing import Any
 
-from .document import NotParsed, Outcome, apply_to_trees
+from .document import NotParsed, Outcome, apply_to_trees, explain_trees
 from .rules import Rule
+from .tree import Miss
 
 _WHITESPACE = re.compile(r"[ \t\n\r]*")
 JsonPath = tuple[str | int, ...]
@@ -97,6 +98,9 @@ class JsonDocument:
         outcome = apply_to_trees([self.data], rule, value, relative)
         self.modified = self.modified or outcome.modified
         return outcome
+
+    def explain(self, rule: Rule) -> Miss | None:
+        return explain_trees([self.data], rule)
 
     def render(self) -> str:
         changes: list[tuple[JsonPath, Any]] = []

@@ -71,23 +71,18 @@ def plan_patch(
     applied: dict[str, list[str]] = {file.relative: [] for file in loaded}
     for rule in rules:
         value = render(rule.value, values)
-        hits, tried = 0, []
+        tried = []
         for file in loaded:
             outcome = file.document.apply(rule, value, file.relative)
             if outcome is None:
                 continue
-            tried.append(file.relative)
+            tried.append(file)
             problems += outcome.problems
             if outcome.hits:
-                hits += outcome.hits
                 applied[file.relative].append(rule.text)
-        if hits:
-            continue
-        if tried:
-            problems.append(
-                f"manifest-set: PATH resolves in no document of {', '.join(tried)}, got {rule.text!r}"
-            )
-        elif not unreadable:
+        if tried and not any(rule.text in applied[file.relative] for file in tried):
+            problems.append(_nowhere(rule, tried))
+        elif not tried and not unreadable:
             problems.append(
                 "manifest-set: PATH is not a dotenv KEY and manifest lists no YAML or JSON file, "
                 f"got {rule.text!r}"
@@ -104,3 +99,18 @@ def plan_patch(
         )
         for file in loaded
     ]
+
+
+def _nowhere(rule: Rule, tried: Sequence[_Loaded]) -> str:
+    """Why a rule resolves in none of the files: where its PATH went deepest, and the fix."""
+    misses = [(miss, file) for file in tried if (miss := file.document.explain(rule))]
+    why, fix = "", ""
+    if misses:
+        miss, file = max(misses, key=lambda found: found[0].depth)
+        why = f": {'in ' + file.relative + ', ' if len(tried) > 1 else ''}{miss.reason}"
+        if miss.creatable and not rule.create:
+            fix = f"; to create the key, write {'+' + rule.text.strip()!r}"
+        elif rule.create and len(rule.path) == 1:
+            fix = "; + adds a key at the top level only to a dotenv file"
+    names = ", ".join(file.relative for file in tried)
+    return f"manifest-set: PATH resolves in no document of {names}{why}, got {rule.text!r}{fix}"

@@ -21,11 +21,12 @@ _DIGITS = re.compile(r"[0-9]+")
 
 @dataclass(frozen=True)
 class Rule:
-    """One manifest-set line: PATH=VALUE."""
+    """One manifest-set line: PATH=VALUE, or +PATH=VALUE to create PATH's last key where it is missing."""
 
     text: str
     path: tuple[Step, ...]
     value: str
+    create: bool = False
 
     @property
     def dotenv_key(self) -> str | None:
@@ -76,11 +77,15 @@ def parse_rules(lines: Sequence[str]) -> list[Rule]:
 def _parse_rule(line: str) -> Rule:
     path_text, value = _split_rule(line)
     path_text, value = path_text.strip(), value.strip()
+    create = path_text.startswith("+")
+    path_text = path_text.removeprefix("+").lstrip()
     if not path_text:
         raise _Bad("PATH is empty; write PATH=VALUE, like data.DB_HOST={endpoint}")
     path = _parse_path(path_text)
+    if create and not isinstance(path[-1], Key):
+        raise _Bad("+ creates a missing key, so its PATH ends with a key, not a list selector")
     _check_template(value)
-    return Rule(text=line, path=path, value=value)
+    return Rule(text=line, path=path, value=value, create=create)
 
 
 def _split_rule(line: str) -> tuple[str, str]:

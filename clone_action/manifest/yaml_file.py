@@ -16,9 +16,9 @@ from ruamel.yaml.scalarstring import (
     SingleQuotedScalarString,
 )
 
-from .document import NotParsed, Outcome, apply_to_trees, put, typed
+from .document import NotParsed, Outcome, apply_to_trees, explain_trees, put, typed
 from .rules import Rule
-from .tree import MISSING
+from .tree import MISSING, Miss
 from .yaml_style import Indentation, dumper, indentation, new_yaml
 
 _DOCUMENT_START = re.compile(r"^---(?=[ \t\r\n]|$)", re.MULTILINE)
@@ -72,6 +72,9 @@ class YamlDocument:
             total.modified = total.modified or outcome.modified
             total.problems += outcome.problems
         return total
+
+    def explain(self, rule: Rule) -> Miss | None:
+        return explain_trees([d for chunk in self.chunks for d in chunk.documents], rule)
 
     def render(self) -> str:
         return "".join(

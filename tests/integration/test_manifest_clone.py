@@ -74,6 +74,28 @@ def test_a_rule_that_resolves_nowhere_stops_the_run_before_the_clone(action: Har
     assert (action.workspace / "app/.env").read_text() == DOTENV
 
 
+def test_a_misspelt_key_stops_the_run_before_the_clone_instead_of_adding_it(action: Harness) -> None:
+    rules = RULES.replace("].value={endpoint}", "].valeu={endpoint}")
+
+    result = action.run({**INPUTS, "manifest-set": rules}, files=FILES)
+
+    assert result.code == 1
+    assert (
+        "manifest-set: PATH resolves in no document of k8s/deployment.yaml: spec.template.spec.containers[name=app].env[name=DB_HOST] has no key 'valeu' (did you mean "
+        "spec.template.spec.containers[name=app].env[name=DB_HOST].value?)"
+    ) in result.log
+    assert action.calls.names() == []
+    assert (action.workspace / "k8s/deployment.yaml").read_text() == DEPLOYMENT
+
+
+def test_a_plus_rule_adds_the_key_it_names(action: Harness) -> None:
+    result = action.run({**INPUTS, "manifest-set": RULES + "+DB_PORT={port}\n"}, files=FILES)
+
+    assert result.code == 0, result.log
+    assert (action.workspace / "app/.env").read_text().endswith("'\nDB_PORT=5432\n")
+    assert "DB_PORT=" not in (action.workspace / "k8s/deployment.yaml").read_text().split("env:")[0]
+
+
 def test_a_bad_rule_is_an_input_error(action: Harness) -> None:
     result = action.run({**INPUTS, "manifest-set": "spec.containers[name=app.image"}, files=FILES)
 

@@ -131,9 +131,10 @@ CASES = [
         ["a.yaml", "b.json", ".env"],
         [RULE, "spec.containers[name=app].image={endpoint}", "DB_HOST={endpoint}", "NOPE={endpoint}"],
         [
-            "manifest-set: PATH resolves in no document of a.yaml, b.json, got "
-            "'spec.containers[name=app].image={endpoint}'",
-            "manifest-set: PATH resolves in no document of .env, a.yaml, b.json, got 'NOPE={endpoint}'",
+            "manifest-set: PATH resolves in no document of a.yaml, b.json: in a.yaml, the top level has no "
+            "key 'spec', got 'spec.containers[name=app].image={endpoint}'",
+            "manifest-set: PATH resolves in no document of .env, a.yaml, b.json: in .env, no line sets NOPE, "
+            "got 'NOPE={endpoint}'; to create the key, write '+NOPE={endpoint}'",
         ],
     ),
     (
@@ -141,21 +142,27 @@ CASES = [
         {"a.yaml": "metadata:\n  name: x\n"},
         ["a.yaml"],
         ["metadata.annotations.db={endpoint}"],
-        ["manifest-set: PATH resolves in no document of a.yaml, got 'metadata.annotations.db={endpoint}'"],
+        [
+            "manifest-set: PATH resolves in no document of a.yaml: metadata has no key 'annotations', "
+            "got 'metadata.annotations.db={endpoint}'"
+        ],
     ),
     (
         "a top-level key is not created",
         {"a.yaml": "metadata:\n  name: x\n"},
         ["a.yaml"],
         ["DB_HOST={endpoint}"],
-        ["manifest-set: PATH resolves in no document of a.yaml, got 'DB_HOST={endpoint}'"],
+        [
+            "manifest-set: PATH resolves in no document of a.yaml: the top level has no key 'DB_HOST', "
+            "got 'DB_HOST={endpoint}'"
+        ],
     ),
     (
         "an index past the end",
         {"a.yaml": "args:\n- one\n"},
         ["a.yaml"],
         ["args[1]={endpoint}"],
-        ["manifest-set: PATH resolves in no document of a.yaml, got 'args[1]={endpoint}'"],
+        ["manifest-set: PATH resolves in no document of a.yaml: args has 1 item, got 'args[1]={endpoint}'"],
     ),
     (
         "a PATH that ends at a mapping",
@@ -221,7 +228,8 @@ CASES = [
             "like deploy/app.yaml",
             "manifest: 'b.yaml' is not valid YAML at line 2, column 1: expected the node content, but found '<stream end>'",
             f"manifest: 'c.txt' {UNSUPPORTED}",
-            "manifest-set: PATH resolves in no document of a.yaml, got 'nowhere.key={port}'",
+            "manifest-set: PATH resolves in no document of a.yaml: the top level has no key 'nowhere', "
+            "got 'nowhere.key={port}'",
         ],
     ),
 ]

@@ -134,7 +134,7 @@ TYPES = [
     ("a null becomes a string", "v:\n", "v={port}", "v: '5432'\n"),
     ("a text that reads as a bool is quoted", "v: old\n", "v=true", "v: 'true'\n"),
     ("a literal block stays a literal block", "v: |\n  old\n", "v={endpoint}", f"v: |-\n  {ENDPOINT}\n"),
-    ("a new key is a string", "other: 1\n", "new={port}", "other: 1\nnew: '5432'\n"),
+    ("a new key, asked for with +, is a string", "other: 1\n", "+new={port}", "other: 1\nnew: '5432'\n"),
 ]
 
 
@@ -144,7 +144,8 @@ TYPES = [
 def test_yaml_value_types(text: str, rule: str, expected: str, tmp_path: Path) -> None:
     write_tree(tmp_path, {"a.yaml": "m:\n" + "".join(f"  {line}\n" for line in text.splitlines())})
 
-    [change] = plan(tmp_path, ["a.yaml"], [f"m.{rule}"])
+    create, rule = ("+", rule[1:]) if rule.startswith("+") else ("", rule)
+    [change] = plan(tmp_path, ["a.yaml"], [f"{create}m.{rule}"])
 
     assert change.after == "m:\n" + "".join(f"  {line}\n" for line in expected.splitlines())
 
@@ -215,7 +216,7 @@ def test_json_keeps_indentation_key_order_and_types(text: str, expected: str, tm
 def test_json_new_keys_are_strings_and_go_last(tmp_path: Path) -> None:
     write_tree(tmp_path, {"a.json": '{\n  "db": {\n    "name": "app"\n  }\n}\n'})
 
-    [change] = plan(tmp_path, ["a.json"], ["db.port={port}"])
+    [change] = plan(tmp_path, ["a.json"], ["+db.port={port}"])
 
     assert change.after == '{\n  "db": {\n    "name": "app",\n    "port": "5432"\n  }\n}\n'
 

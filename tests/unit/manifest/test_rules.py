@@ -137,3 +137,32 @@ def test_placeholder_values_cover_every_placeholder_with_a_numeric_port() -> Non
     assert tuple(values) == PLACEHOLDERS
     assert values["port"].isdigit()
     assert all(values.values())
+
+
+@pytest.mark.parametrize(
+    ("line", "path", "value"),
+    [
+        ("+database.port={port}", (Key("database"), Key("port")), "{port}"),
+        (" + data.DB_PORT = {port}", (Key("data"), Key("DB_PORT")), "{port}"),
+        ("+DB_PORT={port}", (Key("DB_PORT"),), "{port}"),
+        ('+m."+x"=1', (Key("m"), Key("+x")), "1"),
+    ],
+)
+def test_a_leading_plus_asks_for_the_last_key_to_be_created(
+    line: str, path: tuple[Step, ...], value: str
+) -> None:
+    assert parse_rules([line]) == [Rule(text=line, path=path, value=value, create=True)]
+
+
+@pytest.mark.parametrize(
+    ("line", "why"),
+    [
+        ("+={port}", "PATH is empty; write PATH=VALUE, like data.DB_HOST={endpoint}"),
+        ("+args[*]={port}", "+ creates a missing key, so its PATH ends with a key, not a list selector"),
+        ("+.a={port}", "PATH has an empty key; separate keys with single dots"),
+    ],
+)
+def test_a_bad_plus_rule_is_named_with_the_reason(line: str, why: str) -> None:
+    with pytest.raises(InputError) as caught:
+        parse_rules([line])
+    assert caught.value.problems == [f"manifest-set: {why}, got {line!r}"]
