@@ -55,10 +55,28 @@ WRITES = [
         {"d.yaml": "containers:\n- name: app\n  labels:\n    tier: web\n    db: api-pr-7\n- name: metrics\n"},
     ),
     (
-        "+ in JSON: the file is written again with its indentation",
+        "+ in JSON: the new key takes the indentation of the keys before it",
         {"c.json": '{\n    "db": {\n        "name": "shop"\n    }\n}\n'},
         ["+db.port={port}"],
         {"c.json": '{\n    "db": {\n        "name": "shop",\n        "port": "5432"\n    }\n}\n'},
+    ),
+    (
+        "+ in JSON written by hand: only the new key's bytes are inserted",
+        {"c.json": '{"db": {"host": "x", "weights": [1.50, 2.0]},\n "owner": "Zo\\u00eb"}\n'},
+        ["+db.port={port}"],
+        {"c.json": '{"db": {"host": "x", "weights": [1.50, 2.0], "port": "5432"},\n "owner": "Zo\\u00eb"}\n'},
+    ),
+    (
+        "+ in an empty JSON object",
+        {"c.json": '{\n  "db": {}\n}\n'},
+        ["+db.host={endpoint}", "+db.port={port}"],
+        {"c.json": f'{{\n  "db": {{"host": "{ENDPOINT}", "port": "5432"}}\n}}\n'},
+    ),
+    (
+        "+ in compact JSON",
+        {"c.json": '{"db":{"host":"x"}}'},
+        ["+db.port={port}"],
+        {"c.json": '{"db":{"host":"x","port":"5432"}}'},
     ),
     (
         "+ in dotenv appends the line",
@@ -183,9 +201,7 @@ ERRORS = [
         "a key under a value",
         {"d.yaml": "spec:\n  replicas: 2\n"},
         ["spec.replicas.count={port}"],
-        [
-            f"{NOWHERE} d.yaml: spec.replicas is a value, not a mapping, got 'spec.replicas.count={{port}}'"
-        ],
+        [f"{NOWHERE} d.yaml: spec.replicas is a value, not a mapping, got 'spec.replicas.count={{port}}'"],
     ),
     (
         "a key under an empty value",

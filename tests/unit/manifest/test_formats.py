@@ -392,3 +392,40 @@ def test_json_any_document_any_scalar_replaced_byte_for_byte(
 
     assert document.render() == (text if unchanged else text[:start] + '"NEW"' + text[end:])
     assert json.loads(document.render()) == document.data
+
+
+def objects(node: Any, path: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
+    """The path of every object in a JSON tree."""
+    if isinstance(node, dict):
+        return [path] + [p for key, value in node.items() for p in objects(value, (*path, key))]
+    if isinstance(node, list):
+        return [p for index, value in enumerate(node) for p in objects(value, (*path, index))]
+    return []
+
+
+@given(
+    tree=st.dictionaries(st.text(min_size=1, max_size=5), JSON_TREES, min_size=1, max_size=4),
+    indent=st.sampled_from([None, 0, 2, 4, "\t"]),
+    separators=st.sampled_from([(",", ":"), (", ", ": "), (" ,", " : ")]),
+    ascii_only=st.booleans(),
+    pick=st.randoms(use_true_random=False),
+)
+def test_json_a_new_key_in_any_object_only_inserts_bytes(
+    tree: dict[str, Any], indent: Any, separators: tuple[str, str], ascii_only: bool, pick: Any
+) -> None:
+    """Whatever the layout, a key added to an object is inserted as one piece: no other byte changes."""
+    from clone_action.manifest.json_file import JsonDocument
+
+    text = json.dumps(tree, indent=indent, separators=separators, ensure_ascii=ascii_only)
+    document = JsonDocument(text)
+    node: Any = document.data
+    for step in pick.choice(objects(document.data)):
+        node = node[step]
+    assume("NEW" not in node)
+    node["NEW"] = "5432"
+
+    out = document.render()
+
+    assert json.loads(out) == document.data
+    same = next(i for i, (a, b) in enumerate(zip(out, text + "\0", strict=False)) if a != b)
+    assert out[:same] + out[same + len(out) - len(text) :] == text
