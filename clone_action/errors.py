@@ -83,3 +83,44 @@ CLONE_AGAIN = (
     "Nothing to do if the pull request is closed. To clone again, label the pull request again "
     "once the deletion has finished. This run neither adds an instance to a deleted clone nor makes it again."
 )
+
+
+# Message templates: each is listed in the README's Troubleshooting section.
+
+# Where a fix points for the IAM policy: an AccessDenied with no example statement, an impaired secret.
+IAM_DOC = "examples/iam/ in the action's repository has a policy with every action it needs"
+
+# The job that gives this step AWS credentials: no credentials found, or AWS rejected them.
+CREDENTIALS_YAML = """permissions:
+  id-token: write          # lets configure-aws-credentials use GitHub's OIDC token
+  contents: read
+  pull-requests: write
+steps:
+  - uses: aws-actions/configure-aws-credentials@v6
+    with:
+      role-to-assume: arn:aws:iam::123456789012:role/aurora-clone-action
+      aws-region: eu-west-1
+  - uses: org/aurora-clone-action@v1"""
+
+# A nightly purge workflow: an AWS quota (clusters, instances, storage) stopped a clone.
+PURGE_YAML = """on:
+  schedule:
+    - cron: "17 3 * * *"   # nightly
+jobs:
+  purge:
+    runs-on: ubuntu-latest
+    permissions: {id-token: write, contents: read, pull-requests: read}
+    steps:
+      - uses: aws-actions/configure-aws-credentials@v6
+        with: {role-to-assume: "arn:aws:iam::123456789012:role/aurora-clone-action", aws-region: eu-west-1}
+      - uses: org/aurora-clone-action@v1
+        with: {mode: purge}"""
+
+
+def max_deletions_yaml(count: int) -> str:
+    """The purge step with max-deletions raised for one run: more clones were due than it allowed."""
+    return f"""- uses: org/aurora-clone-action@v1
+  with:
+    mode: purge
+    max-deletions: {count}   # this run only
+    # dry-run: true          # or first list what would be deleted, deleting nothing"""

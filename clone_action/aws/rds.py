@@ -1,78 +1,29 @@
-"""One gateway over boto3's RDS client: describe, clone, wait, delete.
+"""One gateway over boto3's RDS client: describe, clone, delete, and the waits of waiting.py.
 
-Each public method's docstring names the IAM actions it needs; tests hold examples/iam/ to them.
+The only module that calls boto3's RDS client. Each public method's docstring names the IAM
+actions it needs; tests hold examples/iam/ to them. Failures become ActionErrors in translate.py.
 """
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Mapping
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any
 
 from botocore import xform_name
-from botocore.exceptions import BotoCoreError, ClientError, NoCredentialsError, NoRegionError
+from botocore.exceptions import BotoCoreError, ClientError, NoRegionError
 
 from .. import __version__
 from ..cancel import Ledger
-from ..clock import Budget, Clock
-from ..errors import CLONE_AGAIN, DELETED_MEANWHILE, AccessDenied, AwsError, CloneStateError, WaitTimeout
+from ..clock import Clock
+from ..errors import CLONE_AGAIN, DELETED_MEANWHILE, AwsError, CloneStateError
 from . import iam
-from .states import DELETING, READY, explain, is_transient, settles
+from .translate import Handlers, busy, message_of, nothing, translate
+from .waiting import Waiting
 
 if TYPE_CHECKING:
     from mypy_boto3_rds import RDSClient
 
 Resource = dict[str, Any]
-T = TypeVar("T")
-
-IAM_DOC = "examples/iam/ in the action's repository has a policy with every action it needs"
-
-# RDS faults are caught as the client's modelled exceptions (client.exceptions.<Shape>, typed by
-# the boto3 stubs): a shape's name is not always its code on the wire (InvalidDBInstanceStateFault
-# is sent as InvalidDBInstanceState), and botocore maps the wire code to the class.
-# Codes outside the RDS service model: AWS's common errors
-# (https://docs.aws.amazon.com/AmazonRDS/latest/APIReference/CommonErrors.html), and the ones
-# RDS sends in practice (AccessDenied, with HTTP 403, for an IAM denial; Throttling).
-ACCESS_DENIED = frozenset({"AccessDenied", "AccessDeniedException", "NotAuthorized"})
-BAD_CREDENTIALS = frozenset(
-    {
-        "ExpiredToken",
-        "ExpiredTokenException",
-        "InvalidClientTokenId",
-        "UnrecognizedClientException",
-        "SignatureDoesNotMatch",
-    }
-)
-THROTTLED = frozenset(
-    {"Throttling", "ThrottlingException", "RequestLimitExceeded", "TooManyRequestsException"}
-)
-
-Handler = Callable[[ClientError], Any]
-Handlers = Mapping[type[Exception], Handler]
-
-
-class Busy(Exception):
-    """RDS refused a change while the cluster or instance named is in a state it does not allow."""
-
-    def __init__(self, message: str, kind: str, ident: str) -> None:
-        super().__init__(message)
-        self.kind = kind
-        self.ident = ident
-
-
-def _message(exc: ClientError) -> str:
-    return str(exc.response.get("Error", {}).get("Message", "")) or str(exc)
-
-
-def _none(_: ClientError) -> None:
-    return None
-
-
-def _busy(kind: str, ident: str) -> Handler:
-    def handler(exc: ClientError) -> Any:
-        raise Busy(_message(exc), kind, ident) from exc
-
-    return handler
 
 
 def make_client(region: str = "") -> RDSClient:
@@ -93,108 +44,8 @@ def make_client(region: str = "") -> RDSClient:
         ) from exc
 
 
-CREDENTIALS_YAML = """permissions:
-  id-token: write          # lets configure-aws-credentials use GitHub's OIDC token
-  contents: read
-  pull-requests: write
-steps:
-  - uses: aws-actions/configure-aws-credentials@v6
-    with:
-      role-to-assume: arn:aws:iam::123456789012:role/aurora-clone-action
-      aws-region: eu-west-1
-  - uses: org/aurora-clone-action@v1"""
-
-PURGE_YAML = """on:
-  schedule:
-    - cron: "17 3 * * *"   # nightly
-jobs:
-  purge:
-    runs-on: ubuntu-latest
-    permissions: {id-token: write, contents: read, pull-requests: read}
-    steps:
-      - uses: aws-actions/configure-aws-credentials@v6
-        with: {role-to-assume: "arn:aws:iam::123456789012:role/aurora-clone-action", aws-region: eu-west-1}
-      - uses: org/aurora-clone-action@v1
-        with: {mode: purge}"""
-
-
-def _access_denied(called: str, code: str, message: str, policy: str) -> AccessDenied:
-    """The action IAM refused (named in its message, else the one called) and the example's statement."""
-    denied = iam.denied_action(message, called)
-    example = iam.statement(denied, policy)
-    statement = example or iam.fallback(denied)
-    via = f" (for {called})" if denied != called else ""
-    where = (
-        f"statement {example['Sid']} of examples/iam/{policy}, which allows it only on the action's own "
-        "resources"
-        if example and example.get("Sid")
-        else IAM_DOC
-    )
-    return AccessDenied(
-        f"AWS denied {denied}{via} ({code}): {message}",
-        cause=f"The IAM policy of the role this job assumes does not allow {denied}.",
-        fix=f"Allow {denied} in the IAM policy of the role this job assumes, as {where} does. Replace "
-        "the account id, region, repository and source names with yours.",
-        snippet=json.dumps(statement, indent=2),
-        lang="json",
-    )
-
-
-def translate(
-    exc: Exception,
-    action: str,
-    region: str,
-    credentials_hint: str = "",
-    *,
-    quota: bool = False,
-    policy: str = "clone-teardown-policy.json",
-) -> AwsError:
-    """An AWS failure as a message a person can act on: what failed, the likely cause, the fix."""
-    if isinstance(exc, NoCredentialsError):
-        return AwsError(
-            f"No AWS credentials were found for {action}.",
-            cause=credentials_hint
-            or "No earlier step in this job configured AWS credentials, or it ran without an OIDC token.",
-            fix=(
-                "Add a step `uses: aws-actions/configure-aws-credentials@v6` with `role-to-assume` "
-                "before this one, and `permissions: id-token: write` in the job."
-            ),
-            snippet=CREDENTIALS_YAML,
-        )
-    if not isinstance(exc, ClientError):
-        return AwsError(f"{action} could not reach AWS in {region}: {exc}", fix="Re-run the job.")
-    error = exc.response.get("Error", {})
-    code, message = str(error.get("Code", "")), str(error.get("Message", ""))
-    if code in ACCESS_DENIED:
-        return _access_denied(action, code, message, policy)
-    if quota:
-        return AwsError(
-            f"An AWS quota stopped {action} in {region} ({code}): {message}",
-            cause="Too many clusters or instances in this account and region (40 clusters by default).",
-            fix=(
-                "Delete clones that are no longer needed: run this action with mode: purge "
-                "(or the nightly purge workflow), or ask AWS for a higher quota."
-            ),
-            snippet=PURGE_YAML,
-        )
-    if code in BAD_CREDENTIALS:
-        return AwsError(
-            f"AWS rejected the credentials for {action} ({code}): {message}",
-            cause="The credentials expired (a long job), or belong to another account or partition.",
-            fix="Check the role in aws-actions/configure-aws-credentials and re-run the job.",
-            snippet=CREDENTIALS_YAML,
-        )
-    if code in THROTTLED:
-        return AwsError(
-            f"AWS kept throttling {action} after retries ({code}): {message}",
-            cause="Other tools in the account are calling the RDS API heavily.",
-            fix="Re-run the job later; other tools in the account may be calling RDS heavily.",
-        )
-    return AwsError(f"{action} failed ({code}): {message}")
-
-
-class RdsGateway:
-    """Every RDS call the action makes, with errors translated where they are caught."""
+class RdsGateway(Waiting):
+    """Every RDS call the action makes, errors translated where they are caught; waits from Waiting."""
 
     def __init__(
         self,
@@ -273,7 +124,7 @@ class RdsGateway:
         """The cluster, or None when there is none. IAM: rds:DescribeDBClusters."""
         response = self._call(
             "DescribeDBClusters",
-            on={self.faults.DBClusterNotFoundFault: _none},
+            on={self.faults.DBClusterNotFoundFault: nothing},
             DBClusterIdentifier=cluster_id,
         )
         clusters = (response or {}).get("DBClusters") or []
@@ -283,7 +134,7 @@ class RdsGateway:
         """The DB instance, or None when there is none. IAM: rds:DescribeDBInstances."""
         response = self._call(
             "DescribeDBInstances",
-            on={self.faults.DBInstanceNotFoundFault: _none},
+            on={self.faults.DBInstanceNotFoundFault: nothing},
             DBInstanceIdentifier=instance_id,
         )
         instances = (response or {}).get("DBInstances") or []
@@ -341,7 +192,7 @@ class RdsGateway:
         """
         response = self._call(
             "RestoreDBClusterToPointInTime",
-            on={self.faults.DBClusterAlreadyExistsFault: _none},
+            on={self.faults.DBClusterAlreadyExistsFault: nothing},
             **settings,
             SourceDBClusterIdentifier=source,
             DBClusterIdentifier=clone_id,
@@ -371,7 +222,7 @@ class RdsGateway:
         def gone(exc: ClientError) -> None:
             raise CloneStateError(
                 f"The clone '{cluster_id}' was deleted before its DB instance could be added "
-                f"({_message(exc)}).",
+                f"({message_of(exc)}).",
                 cause=DELETED_MEANWHILE,
                 fix=CLONE_AGAIN,
             ) from exc
@@ -379,8 +230,8 @@ class RdsGateway:
         response = self._call(
             "CreateDBInstance",
             on={
-                self.faults.InvalidDBClusterStateFault: _busy("cluster", cluster_id),
-                self.faults.DBInstanceAlreadyExistsFault: _none,
+                self.faults.InvalidDBClusterStateFault: busy("cluster", cluster_id),
+                self.faults.DBInstanceAlreadyExistsFault: nothing,
                 self.faults.DBClusterNotFoundFault: gone,
             },
             DBInstanceIdentifier=instance_id,
@@ -399,7 +250,7 @@ class RdsGateway:
         """
         self._call(
             "ModifyDBCluster",
-            on={self.faults.InvalidDBClusterStateFault: _busy("cluster", cluster_id)},
+            on={self.faults.InvalidDBClusterStateFault: busy("cluster", cluster_id)},
             DBClusterIdentifier=cluster_id,
             ServerlessV2ScalingConfiguration=dict(scaling),
             ApplyImmediately=True,
@@ -410,99 +261,15 @@ class RdsGateway:
 
         Call only after the ownership check on a fresh describe. IAM: rds:StartDBCluster.
         """
-        busy = _busy("cluster", cluster_id)
+        refused = busy("cluster", cluster_id)
         self._call(
             "StartDBCluster",
-            on={self.faults.InvalidDBClusterStateFault: busy, self.faults.InvalidDBInstanceStateFault: busy},
+            on={
+                self.faults.InvalidDBClusterStateFault: refused,
+                self.faults.InvalidDBInstanceStateFault: refused,
+            },
             DBClusterIdentifier=cluster_id,
         )
-
-    def _poll(
-        self, look: Callable[[], tuple[str, bool]], budget: Budget, timeout: Callable[[str], WaitTimeout]
-    ) -> None:
-        """Call look() every poll-interval until it says done: one progress line per change of state."""
-        last = ""
-        while True:
-            line, done = look()
-            if line != last:
-                self.log(f"{budget.stamp()} {line}")
-                last = line
-            if done:
-                return
-            now = self.clock.monotonic()
-            if now >= budget.deadline:
-                raise timeout(line)
-            self.ledger.doing = f"waiting {budget.poll:g}s between status checks ({line})"
-            self.clock.sleep(min(budget.poll, budget.deadline - now))
-            self.ledger.doing = ""
-
-    def wait_until_available(
-        self,
-        cluster_id: str,
-        budget: Budget,
-        *,
-        need_instance: bool = True,
-        secret: bool = False,
-        deleting: bool = False,
-    ) -> tuple[Resource, list[Resource]] | None:
-        """Poll until the cluster and its instances are available; None when the cluster is gone.
-
-        Only states that pass by themselves are waited through; any other ends the wait at once.
-        With `secret`, also until the clone's own master user secret is active and no change is
-        pending; `deleting`: the wait is for a teardown. IAM: rds:DescribeDBClusters,
-        rds:DescribeDBInstances.
-        """
-        seen: list[tuple[Resource, list[Resource]]] = []
-        gone = False
-
-        def look() -> tuple[str, bool]:
-            nonlocal gone
-            cluster = self.describe_cluster(cluster_id)
-            if cluster is None:
-                gone = True
-                return f"cluster {cluster_id}: gone", True
-            instances = self.cluster_instances(cluster_id)
-            seen.append((cluster, instances))
-            states = [("cluster", cluster_id, str(cluster.get("Status", "")))] + [
-                ("instance", str(i["DBInstanceIdentifier"]), str(i.get("DBInstanceStatus", "")))
-                for i in instances
-            ]
-            for kind, ident, status in states:
-                if status != READY and not is_transient(status):
-                    meaning, fix = explain(kind, ident, status, deleting=deleting)
-                    raise CloneStateError(f"The clone's {kind} '{ident}' is '{status}': {meaning}", fix=fix)
-            ready = all(status == READY for _, _, status in states) and (bool(instances) or not need_instance)
-            line = "; ".join(f"{kind} {ident}: {status}" for kind, ident, status in states)
-            if secret:
-                secret_status, pending = _secret_state(cluster)
-                if secret_status == "impaired":
-                    raise CloneStateError(
-                        "The clone's own master user secret is 'impaired': RDS cannot reach the secret "
-                        "or its KMS key.",
-                        fix="Allow kms:DescribeKey on the aws/secretsmanager key to the role this job "
-                        f"assumes ({IAM_DOC}), then delete the clone (remove the label) and label again.",
-                    )
-                line += f"; secret: {secret_status or 'none yet'}" + ("; changes pending" if pending else "")
-                ready = ready and secret_status == "active" and not pending
-            return line, ready
-
-        def timeout(line: str) -> WaitTimeout:
-            doing = (
-                "The clone is still being created"
-                if "creating" in line
-                else "RDS is still working on the clone, in states that pass by themselves,"
-            )
-            return WaitTimeout(
-                f"The clone '{cluster_id}' was not available after timeout-minutes: {budget.timeout_minutes} "
-                f"({line}).",
-                fix=(
-                    f"{doing} and it is kept: re-run the job to go on waiting (it is reused), or raise "
-                    "timeout-minutes. Large clusters can take 20 minutes or more."
-                ),
-            )
-
-        self._poll(look, budget, timeout)
-        return None if gone else seen[-1]
 
     def manage_master_password(self, cluster_id: str) -> None:
         """Give the clone its own master password, kept by RDS in Secrets Manager.
@@ -512,7 +279,7 @@ class RdsGateway:
         """
         self._call(
             "ModifyDBCluster",
-            on={self.faults.InvalidDBClusterStateFault: _busy("cluster", cluster_id)},
+            on={self.faults.InvalidDBClusterStateFault: busy("cluster", cluster_id)},
             DBClusterIdentifier=cluster_id,
             ManageMasterUserPassword=True,
             ApplyImmediately=True,
@@ -526,9 +293,9 @@ class RdsGateway:
         self._call(
             "DeleteDBInstance",
             on={
-                self.faults.InvalidDBInstanceStateFault: _busy("instance", instance_id),
-                self.faults.InvalidDBClusterStateFault: _busy("instance", instance_id),
-                self.faults.DBInstanceNotFoundFault: _none,
+                self.faults.InvalidDBInstanceStateFault: busy("instance", instance_id),
+                self.faults.InvalidDBClusterStateFault: busy("instance", instance_id),
+                self.faults.DBInstanceNotFoundFault: nothing,
             },
             DBInstanceIdentifier=instance_id,
             SkipFinalSnapshot=True,
@@ -542,100 +309,12 @@ class RdsGateway:
         self._call(
             "DeleteDBCluster",
             on={
-                self.faults.InvalidDBClusterStateFault: _busy("cluster", cluster_id),
-                self.faults.DBClusterNotFoundFault: _none,
+                self.faults.InvalidDBClusterStateFault: busy("cluster", cluster_id),
+                self.faults.DBClusterNotFoundFault: nothing,
             },
             DBClusterIdentifier=cluster_id,
             SkipFinalSnapshot=True,
         )
-
-    def _settling(self, busy: Busy, *, what: str, deleting: bool) -> str | None:
-        """What RDS is still doing that explains a refusal ("cluster 'x' is 'creating'").
-
-        None when the cluster and its instances are all available: the refusal is permanent.
-        A state that will not pass by itself raises CloneStateError naming it.
-        """
-        states: list[tuple[str, str, str]] = []
-        if busy.kind == "instance":
-            instance = self.describe_instance(busy.ident)
-            if instance is None:
-                return f"instance '{busy.ident}' is gone"
-            states.append(("instance", busy.ident, str(instance.get("DBInstanceStatus", ""))))
-            cluster_id = str(instance.get("DBClusterIdentifier") or "")
-            cluster = self.describe_cluster(cluster_id) if cluster_id else None
-            if cluster is not None:
-                states.append(("cluster", cluster_id, str(cluster.get("Status", ""))))
-        else:
-            cluster = self.describe_cluster(busy.ident)
-            if cluster is None:
-                return f"cluster '{busy.ident}' is gone"
-            states.append(("cluster", busy.ident, str(cluster.get("Status", ""))))
-            states.extend(
-                ("instance", str(i["DBInstanceIdentifier"]), str(i.get("DBInstanceStatus", "")))
-                for i in self.cluster_instances(busy.ident)
-            )
-        for kind, ident, status in states:
-            if status in DELETING and not deleting:
-                raise CloneStateError(
-                    f"RDS refused to {what} ({busy}): the {kind} '{ident}' is '{status}'.",
-                    cause=DELETED_MEANWHILE,
-                    fix=CLONE_AGAIN,
-                )
-            if settles(status):
-                return f"{kind} '{ident}' is '{status}'"
-        for kind, ident, status in states:
-            if status != READY:
-                meaning, fix = explain(kind, ident, status, deleting=deleting)
-                raise CloneStateError(
-                    f"RDS refused to {what} ({busy}), and the {kind} '{ident}' is '{status}': {meaning}",
-                    fix=fix,
-                )
-        return None
-
-    def retry_while_busy(
-        self,
-        attempt: Callable[[], T],
-        *,
-        what: str,
-        budget: Budget,
-        backoff: bool = True,
-        deleting: bool = False,
-    ) -> T:
-        """attempt() until RDS takes it, while the refusal is due to a state that passes by itself.
-
-        Retries every poll-interval, or backing off up to a minute. A refusal while everything is
-        available is permanent, and raised at once with RDS's message.
-        """
-        delay = budget.poll
-        told = False
-        while True:
-            try:
-                return attempt()
-            except Busy as exc:
-                doing = self._settling(exc, what=what, deleting=deleting)
-                if doing is None:
-                    raise AwsError(
-                        f"RDS refused to {what}: {exc}",
-                        cause=f"The {exc.kind} '{exc.ident}' and everything in it is available, so "
-                        "waiting would not help.",
-                        fix="Look at the cluster in the RDS console; if the message names a setting, "
-                        "correct it (for the clone: remove the label and label the pull request again).",
-                    ) from exc
-                if self.clock.monotonic() + delay > budget.deadline:
-                    raise WaitTimeout(
-                        f"RDS kept refusing to {what} until timeout-minutes ran out ({doing}): {exc}",
-                        fix="Re-run the job: it picks up where this run stopped. Raise timeout-minutes "
-                        "if this happens often.",
-                    ) from exc
-                if not told:
-                    pace = "with backoff" if backoff else f"every {budget.poll:g}s"
-                    self.log(f"RDS cannot {what} yet ({exc}): {doing}; trying again {pace}")
-                    told = True
-                self.ledger.doing = f"waiting to try again to {what} ({doing})"
-                self.clock.sleep(delay)
-                self.ledger.doing = ""
-                if backoff:
-                    delay = min(delay * 2, max(budget.poll, 60))
 
     def describe_clusters(self, cluster_ids: list[str]) -> dict[str, Resource]:
         """The clusters that still exist among these, 100 ids a call. IAM: rds:DescribeDBClusters."""
@@ -647,32 +326,6 @@ class RdsGateway:
             ):
                 found[str(cluster["DBClusterIdentifier"])] = cluster
         return found
-
-    def wait_until_gone(self, cluster_ids: list[str], budget: Budget) -> None:
-        """Poll until none of the clusters exists any more, in one describe per 100 clusters.
-
-        IAM: rds:DescribeDBClusters.
-        """
-        remaining = list(cluster_ids)
-
-        def look() -> tuple[str, bool]:
-            nonlocal remaining
-            existing = self.describe_clusters(remaining)
-            line = "; ".join(
-                f"cluster {ident}: {existing[ident].get('Status') if ident in existing else 'deleted'}"
-                for ident in remaining
-            )
-            remaining = [ident for ident in remaining if ident in existing]
-            return line, not remaining
-
-        def timeout(line: str) -> WaitTimeout:
-            return WaitTimeout(
-                f"{', '.join(remaining)} still existed after timeout-minutes: "
-                f"{budget.timeout_minutes} ({line}).",
-                fix="RDS goes on deleting it: re-run the job to confirm, or raise timeout-minutes.",
-            )
-
-        self._poll(look, budget, timeout)
 
     def clusters_instances(self, cluster_ids: list[str]) -> list[Resource]:
         """The DB instances of these clusters, 100 cluster ids a filter, paginated.
@@ -690,9 +343,3 @@ class RdsGateway:
                 )
             )
         return found
-
-
-def _secret_state(cluster: Mapping[str, Any]) -> tuple[str, bool]:
-    """The status of the cluster's managed master user secret, and whether a change is pending."""
-    status = str((cluster.get("MasterUserSecret") or {}).get("SecretStatus") or "")
-    return status, bool(cluster.get("PendingModifiedValues"))

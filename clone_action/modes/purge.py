@@ -19,7 +19,7 @@ from ..aws.states import READY, STOPPED
 from ..clock import Budget
 from ..config import Inputs
 from ..context import RunContext
-from ..errors import ActionError, InputError, SafetyError
+from ..errors import ActionError, InputError, SafetyError, max_deletions_yaml
 from ..pace import TokenBucket
 from ..pr_api import GitHubFailure, open_pull_requests
 from ..workflow import Workflow, md_cell
@@ -42,12 +42,6 @@ BATCH = 10
 
 # Clones named in the max-deletions error; the job summary lists every one.
 LISTED = 30
-
-MAX_DELETIONS_YAML = """- uses: org/aurora-clone-action@v1
-  with:
-    mode: purge
-    max-deletions: {count}   # this run only
-    # dry-run: true          # or first list what would be deleted, deleting nothing"""
 
 
 @dataclass
@@ -225,7 +219,7 @@ def _start_stopped(
     RDS deletes no instance of a stopped cluster, nor the cluster while it has instances. A refusal
     here is left to the candidate's own deletion to report.
     """
-    from ..aws.rds import Busy
+    from ..aws.translate import Busy
 
     for candidate in candidates:
         if candidate.cluster.get("Status") not in STOPPED or not candidate.cluster.get("DBClusterMembers"):
@@ -321,7 +315,7 @@ class Purge:
         Teardown's path describes afresh before each delete call and waits through busy states
         (a stopped clone started, one still creating or modifying), with timeout-minutes to itself.
         """
-        from ..aws.rds import Busy
+        from ..aws.translate import Busy
 
         owner = self.owner(candidate)
         for instance in instances:
@@ -415,7 +409,7 @@ def _refuse_too_many(inputs: Inputs, wf: Workflow, candidates: list[Candidate], 
         fix=f"Check the list. If every one should go, run purge once with max-deletions: "
         f"{len(candidates)} or more (for that run only), or run it with dry-run: true first to list "
         "what it would delete without deleting anything.",
-        snippet=MAX_DELETIONS_YAML.format(count=len(candidates)),
+        snippet=max_deletions_yaml(len(candidates)),
     )
 
 

@@ -131,7 +131,7 @@ DENIAL = (
 def denied(action: str, called: str, policy: str = "clone-teardown-policy.json") -> Any:
     from botocore.exceptions import ClientError
 
-    from clone_action.aws.rds import translate
+    from clone_action.aws.translate import translate
 
     message = DENIAL.format(
         action=action, resource="arn:aws:rds:eu-west-1:123456789012:cluster:shop-production-pr-7"

@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 from botocore.retries.standard import ThrottledRetryableChecker
 
-from clone_action.aws import rds
+from clone_action.aws.translate import ACCESS_DENIED, BAD_CREDENTIALS, THROTTLED
 from testkit import rds_model
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -89,10 +89,10 @@ def test_every_error_name_in_the_code_is_a_fault_shape_or_a_documented_common_co
 
 def test_the_codes_outside_the_model_are_documented_or_sent_by_rds() -> None:
     documented = set(rds_model.COMMON_ERRORS) | set(rds_model.SEEN_FROM_RDS)
-    assert documented >= rds.ACCESS_DENIED
-    assert documented >= rds.BAD_CREDENTIALS
-    assert set(ThrottledRetryableChecker._THROTTLED_ERROR_CODES) >= rds.THROTTLED
-    assert not (rds.ACCESS_DENIED | rds.BAD_CREDENTIALS | rds.THROTTLED) & rds_model.wire_codes()
+    assert documented >= ACCESS_DENIED
+    assert documented >= BAD_CREDENTIALS
+    assert set(ThrottledRetryableChecker._THROTTLED_ERROR_CODES) >= THROTTLED
+    assert not (ACCESS_DENIED | BAD_CREDENTIALS | THROTTLED) & rds_model.wire_codes()
 
 
 def test_fault_injection_takes_the_wire_code_from_the_model() -> None:
