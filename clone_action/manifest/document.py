@@ -93,4 +93,9 @@ def apply_to_trees(
 def explain_trees(roots: Sequence[Any], rule: Rule) -> Miss | None:
     """Why the rule resolves in none of the trees: the miss of the one where PATH went deepest."""
     misses = [miss for root in roots if (miss := explain(root, rule.path, create=rule.create))]
-    return max(misses, key=lambda miss: miss.depth, default=None)
+    return max(misses, key=nearest, default=None)
+
+
+def nearest(miss: Miss) -> tuple[int, bool]:
+    """How near a miss is to what the rule meant: the deepest, then one with a suggestion."""
+    return miss.depth, miss.suggests

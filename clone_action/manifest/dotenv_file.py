@@ -110,7 +110,7 @@ class DotenvDocument:
         keys = [part.key for part in self.parts if isinstance(part, _Entry)]
         close = difflib.get_close_matches(key, list(dict.fromkeys(keys)), n=1)
         hint = f" (did you mean {close[0]}?)" if close else ""
-        return Miss(0, f"no line sets {key}{hint}", creatable=len(rule.path) == 1)
+        return Miss(0, f"no line sets {key}{hint}", creatable=len(rule.path) == 1, suggests=bool(close))
 
     def render(self) -> str:
         return "".join(part if isinstance(part, str) else part.text() for part in self.parts)

@@ -7,9 +7,12 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..errors import InputError
-from .document import Document, NotParsed
+from .document import Document, NotParsed, nearest
 from .files import UNSUPPORTED, FileChange, kind, read_text, resolve
 from .rules import Rule, render
+
+# How many files a rule that resolves nowhere names; the file where it went deepest is named too.
+_NAMED = 3
 
 
 @dataclass
@@ -106,11 +109,13 @@ def _nowhere(rule: Rule, tried: Sequence[_Loaded]) -> str:
     misses = [(miss, file) for file in tried if (miss := file.document.explain(rule))]
     why, fix = "", ""
     if misses:
-        miss, file = max(misses, key=lambda found: found[0].depth)
+        miss, file = max(misses, key=lambda found: nearest(found[0]))
         why = f": {'in ' + file.relative + ', ' if len(tried) > 1 else ''}{miss.reason}"
         if miss.creatable and not rule.create:
             fix = f"; to create the key, write {'+' + rule.text.strip()!r}"
         elif rule.create and len(rule.path) == 1:
             fix = "; + adds a key at the top level only to a dotenv file"
-    names = ", ".join(file.relative for file in tried)
+    names = ", ".join(file.relative for file in tried[:_NAMED])
+    if len(tried) > _NAMED:
+        names += f" and {len(tried) - _NAMED} more files"
     return f"manifest-set: PATH resolves in no document of {names}{why}, got {rule.text!r}{fix}"

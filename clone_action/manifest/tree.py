@@ -113,6 +113,8 @@ class Miss:
     reason: str
     # Only the last key is missing, in a mapping: a + rule would create it.
     creatable: bool = False
+    # The reason names a close key or item (did you mean ...?).
+    suggests: bool = False
 
 
 def explain(root: Any, path: tuple[Step, ...], *, create: bool) -> Miss | None:
@@ -122,7 +124,8 @@ def explain(root: Any, path: tuple[Step, ...], *, create: bool) -> Miss | None:
         places = _places(nodes, step)
         new = _new_key_places(nodes, path, depth)
         if not places and not (create and new):
-            return Miss(depth, _reason(nodes, path, depth), creatable=bool(new))
+            reason = _reason(nodes, path, depth)
+            return Miss(depth, reason, creatable=bool(new), suggests=reason.endswith("?)"))
         nodes = [container[key] for container, key in places]
     return None
 

@@ -225,6 +225,24 @@ ERRORS = [
         ],
     ),
     (
+        "of two files as deep, the one with a close key is named",
+        {"a.json": '{"database": {"url": "x"}}', "b.yaml": VALUES},
+        ["database.hots={endpoint}"],
+        [
+            f"{NOWHERE} a.json, b.yaml: in b.yaml, database has no key 'hots' (did you mean database.host?), "
+            "got 'database.hots={endpoint}'; to create the key, write '+database.hots={endpoint}'"
+        ],
+    ),
+    (
+        "three files are named, and how many more",
+        {f"{name}.yaml": "kind: A\n" for name in "abcde"},
+        ["spec.host={endpoint}"],
+        [
+            f"{NOWHERE} a.yaml, b.yaml, c.yaml and 2 more files: in a.yaml, the top level has no key 'spec', "
+            "got 'spec.host={endpoint}'"
+        ],
+    ),
+    (
         "+ creates only the last key",
         {"values.yaml": VALUES},
         ["+database.pool.size=5"],
