@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import difflib
 import re
 from dataclasses import dataclass
 
 from .document import NotParsed, Outcome
 from .rules import Rule
-from .tree import Miss
+from .tree import Miss, closest
 
 _LINE = re.compile(
     r"(?P<head>[ \t]*(?:export[ \t]+)?(?P<key>[A-Za-z_][A-Za-z0-9_.-]*)[ \t]*=[ \t]*)(?P<rest>.*)", re.DOTALL
@@ -108,8 +107,8 @@ class DotenvDocument:
     def explain(self, rule: Rule) -> Miss | None:
         key = rule.dotenv_key or ""
         keys = [part.key for part in self.parts if isinstance(part, _Entry)]
-        close = difflib.get_close_matches(key, list(dict.fromkeys(keys)), n=1)
-        hint = f" (did you mean {close[0]}?)" if close else ""
+        close = closest(key, keys)
+        hint = f" (did you mean {close}?)" if close else ""
         return Miss(0, f"no line sets {key}{hint}", creatable=len(rule.path) == 1, suggests=bool(close))
 
     def render(self) -> str:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import difflib
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -187,7 +186,15 @@ def _did_you_mean(
     path: tuple[Step, ...], depth: int, wrong: str, candidates: list[str], step: Callable[[str], Step]
 ) -> str:
     """` (did you mean PATH?)` with the closest candidate in place of the wrong one; "" when none is close."""
-    close = difflib.get_close_matches(wrong, list(dict.fromkeys(candidates)), n=1)
-    if not close:
+    close = closest(wrong, candidates)
+    if close is None:
         return ""
-    return f" (did you mean {path_text((*path[:depth], step(close[0]), *path[depth + 1 :]))}?)"
+    return f" (did you mean {path_text((*path[:depth], step(close), *path[depth + 1 :]))}?)"
+
+
+def closest(wrong: str, candidates: list[str]) -> str | None:
+    """The candidate most like a misspelt name, if one is close enough."""
+    import difflib  # only for an error: a run imports this package for PLACEHOLDERS alone
+
+    close = difflib.get_close_matches(wrong, list(dict.fromkeys(candidates)), n=1)
+    return close[0] if close else None

@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 import contextlib
-import difflib
 import os
 import stat
-import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -61,6 +59,8 @@ def apply_patch(changes: Sequence[FileChange]) -> list[str]:
 
 def _stage(path: Path, text: str) -> str:
     """A temporary file beside path holding text, with path's mode (and owner, where allowed)."""
+    import tempfile  # with shutil and lzma, only when a file is written
+
     info = os.stat(path)
     handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
@@ -96,6 +96,8 @@ def _discard(staged: Sequence[tuple[FileChange, str]]) -> None:
 
 def diff(changes: Sequence[FileChange]) -> str:
     """A unified diff of every change, as `git diff` shows it (for dry-run)."""
+    import difflib
+
     out: list[str] = []
     for change in changes:
         if change.after != change.before:
