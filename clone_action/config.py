@@ -14,7 +14,6 @@ from .errors import InputError
 MODES = ("auto", "clone", "teardown", "purge")
 PURGE_SCOPES = ("repository", "all")
 CLONE_ID_FIELDS = ("source", "pr", "repo", "owner")
-MANIFEST_FIELDS = ("endpoint", "reader_endpoint", "port", "cluster_id", "engine", "database_url")
 DEFAULT_CLONE_ID = "{source}-pr-{pr}"
 
 # Defaults as in action.yml: the runner merges them in, but a local run has none.
