@@ -11,6 +11,7 @@ from hypothesis import assume, given
 from hypothesis import strategies as st
 
 from clone_action.manifest import apply_patch
+from clone_action.manifest.json_file import JsonDocument, json_spans
 
 from .support import ENDPOINT, plan, snapshot, write_tree
 
@@ -360,22 +361,21 @@ JSON_TREES = st.recursive(
     lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=5), inner, max_size=4),
     max_leaves=12,
 )
-
-
-@given(
-    tree=st.dictionaries(st.text(min_size=1, max_size=5), JSON_TREES, min_size=1, max_size=4),
-    indent=st.sampled_from([None, 0, 2, 4, "\t"]),
-    separators=st.sampled_from([(",", ":"), (", ", ": "), (" ,", " : ")]),
-    ascii_only=st.booleans(),
-    pick=st.randoms(use_true_random=False),
+# Any JSON object, in any layout json.dumps can give.
+JSON_TEXTS = st.builds(
+    lambda tree, indent, separators, ascii_only: json.dumps(
+        tree, indent=indent, separators=separators, ensure_ascii=ascii_only
+    ),
+    st.dictionaries(st.text(min_size=1, max_size=5), JSON_TREES, min_size=1, max_size=4),
+    st.sampled_from([None, 0, 2, 4, "\t"]),
+    st.sampled_from([(",", ":"), (", ", ": "), (" ,", " : ")]),
+    st.booleans(),
 )
-def test_json_any_document_any_scalar_replaced_byte_for_byte(
-    tree: dict[str, Any], indent: Any, separators: tuple[str, str], ascii_only: bool, pick: Any
-) -> None:
-    """Whatever the layout, replacing one scalar changes its bytes and no other byte."""
-    from clone_action.manifest.json_file import JsonDocument, json_spans
 
-    text = json.dumps(tree, indent=indent, separators=separators, ensure_ascii=ascii_only)
+
+@given(text=JSON_TEXTS, pick=st.randoms(use_true_random=False))
+def test_json_any_document_any_scalar_replaced_byte_for_byte(text: str, pick: Any) -> None:
+    """Whatever the layout, replacing one scalar changes its bytes and no other byte."""
     spans = json_spans(text)
     scalars = sorted(spans, key=repr)
     assume(scalars)
@@ -403,20 +403,9 @@ def objects(node: Any, path: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
     return []
 
 
-@given(
-    tree=st.dictionaries(st.text(min_size=1, max_size=5), JSON_TREES, min_size=1, max_size=4),
-    indent=st.sampled_from([None, 0, 2, 4, "\t"]),
-    separators=st.sampled_from([(",", ":"), (", ", ": "), (" ,", " : ")]),
-    ascii_only=st.booleans(),
-    pick=st.randoms(use_true_random=False),
-)
-def test_json_a_new_key_in_any_object_only_inserts_bytes(
-    tree: dict[str, Any], indent: Any, separators: tuple[str, str], ascii_only: bool, pick: Any
-) -> None:
+@given(text=JSON_TEXTS, pick=st.randoms(use_true_random=False))
+def test_json_a_new_key_in_any_object_only_inserts_bytes(text: str, pick: Any) -> None:
     """Whatever the layout, a key added to an object is inserted as one piece: no other byte changes."""
-    from clone_action.manifest.json_file import JsonDocument
-
-    text = json.dumps(tree, indent=indent, separators=separators, ensure_ascii=ascii_only)
     document = JsonDocument(text)
     node: Any = document.data
     for step in pick.choice(objects(document.data)):
