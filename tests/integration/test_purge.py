@@ -674,7 +674,7 @@ def test_the_max_deletions_error_names_30_clones_and_the_summary_all(
 
 
 def test_the_kept_reason_names_up_to_3_clones_that_name_the_source() -> None:
-    from clone_action.modes.purge import Rules, named_sources
+    from clone_action.modes.purge_survey import Rules, named_sources
 
     def cluster(ident: str, source: str) -> dict[str, Any]:
         return {"DBClusterIdentifier": ident, "TagList": [{"Key": "aurora-clone/source", "Value": source}]}
