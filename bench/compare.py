@@ -21,28 +21,22 @@ Exits 1 when a target is missed, 2 when a flow itself fails.
 from __future__ import annotations
 
 import argparse
-import io
-import itertools
 import json
-import logging
 import os
 import platform
 import re
 import shlex
 import shutil
-import socket
 import statistics
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
-from urllib.parse import parse_qs
 
 ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
@@ -54,7 +48,6 @@ SOURCE = "prod"
 PR = 7
 LABEL = "clone-db"
 CLONE_ID = f"{SOURCE}-pr-{PR}"  # action.yml's default clone-id template, {source}-pr-{pr}
-FAKE_TOKEN = "ghs_benchFakeTokenNotARealOne00000000000"
 CLI_FLOW = ROOT / "bench" / "cli_flow.sh"
 IMAGE_SIZE = ROOT / "build" / "image-size.txt"
 RESULTS = ROOT / "build" / "bench-results.md"
@@ -68,78 +61,37 @@ IMAGE_LIMIT_MB = 200.0
 # --- the runner's environment -------------------------------------------------------------------
 
 
-def closed_port_url() -> str:
-    """A local URL nothing listens on: a GitHub call through it fails at once, never leaves the host."""
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    return f"http://127.0.0.1:{port}"
-
-
-def action_defaults() -> dict[str, str]:
-    """The inputs the runner merges in from action.yml's `default:` values."""
-    from ruamel.yaml import YAML
-
-    inputs = YAML(typ="safe").load((ROOT / "action.yml").read_text(encoding="utf-8"))["inputs"]
-    defaults = {name: str(spec["default"]) for name, spec in inputs.items() if "default" in spec}
-    defaults["github-token"] = FAKE_TOKEN  # the runner evaluates ${{ github.token }} first
-    return defaults
-
-
 class Runner:
-    """Files and variables as the runner gives them to a Docker container action, one set per run."""
+    """One job on the runner (testkit.runner): its workspace, and a step's variables for each run."""
 
     def __init__(self, base: Path, endpoint: str) -> None:
-        self.base = base
+        from testkit.runner import Job
+
+        self.job = Job(base)
+        self.workspace = self.job.dir("workspace")
         self.endpoint = endpoint
-        self.workspace = base / "workspace"
-        self.workspace.mkdir()
-        self.home = base / "home"
-        self.home.mkdir()
-        self.defaults = action_defaults()
-        self.github = closed_port_url()
-        self.counter = itertools.count(1)
 
     def env(
         self, event_name: str, event: dict[str, Any], inputs: dict[str, str] | None = None
     ) -> dict[str, str]:
-        n = next(self.counter)
-        run_dir = self.base / f"run-{n}"
-        run_dir.mkdir()
-        (run_dir / "event.json").write_text(json.dumps(event), encoding="utf-8")
-        for name in ("output", "summary"):
-            (run_dir / name).write_text("", encoding="utf-8")
-        (run_dir / "temp").mkdir()
-        merged = {**self.defaults, "source-cluster": SOURCE, **(inputs or {})}
-        return {
-            "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '/usr/bin:/bin')}",
-            "HOME": str(self.home),
-            "CI": "true",
-            "GITHUB_ACTIONS": "true",
-            "GITHUB_EVENT_NAME": event_name,
-            "GITHUB_EVENT_PATH": str(run_dir / "event.json"),
-            "GITHUB_REPOSITORY": REPOSITORY,
-            "GITHUB_REPOSITORY_OWNER": REPOSITORY.split("/")[0],
-            "GITHUB_WORKSPACE": str(self.workspace),
-            "GITHUB_OUTPUT": str(run_dir / "output"),
-            "GITHUB_STEP_SUMMARY": str(run_dir / "summary"),
-            "GITHUB_RUN_ID": "4242",
-            "GITHUB_SERVER_URL": "https://github.com",
-            "GITHUB_API_URL": self.github,
-            "RUNNER_TEMP": str(run_dir / "temp"),
-            "AWS_ACCESS_KEY_ID": "testing",
-            "AWS_SECRET_ACCESS_KEY": "testing",
-            "AWS_REGION": REGION,
-            "AWS_DEFAULT_REGION": REGION,
-            "AWS_ENDPOINT_URL": self.endpoint,
-            "AWS_EC2_METADATA_DISABLED": "true",  # never probe the instance metadata address
-            **{"INPUT_" + name.replace(" ", "_").upper(): value for name, value in merged.items()},
-        }
+        """The step's variables; PATH holds the venv's bin (the CLI flow's `aws`). GitHub is a closed
+        port: a GitHub call fails at once and never leaves the host."""
+        step = self.job.step(
+            {"source-cluster": SOURCE, **(inputs or {})},
+            event,
+            event_name,
+            env={
+                "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '/usr/bin:/bin')}",
+                "AWS_ENDPOINT_URL": self.endpoint,
+                "AWS_EC2_METADATA_DISABLED": "true",  # never probe the instance metadata address
+            },
+        )
+        return step.env
 
 
 def pr_event(action: str, label: str = "") -> dict[str, Any]:
-    """A pull_request payload as GitHub sends it (the tests' own builder)."""
-    from tests.helpers import pr_event as build
+    """A pull_request payload as GitHub sends it (testkit's)."""
+    from testkit.events import pr_event as build
 
     return build(action, number=PR, labels=(LABEL,), label=label)
 
@@ -233,84 +185,31 @@ def startup(
 # --- (b) the clone + teardown flow against one counting moto server ------------------------------
 
 
-class CountingApp:
-    """WSGI middleware in front of moto: counts each AWS API request by its action."""
-
-    def __init__(self, app: Callable[..., Any]) -> None:
-        self.app = app
-        self.lock = threading.Lock()
-        self.calls: Counter[str] = Counter()
-
-    def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Any:
-        path = environ.get("PATH_INFO", "")
-        if not path.startswith("/moto-api"):
-            length = int(environ.get("CONTENT_LENGTH") or 0)
-            body = environ["wsgi.input"].read(length) if length else b""
-            environ["wsgi.input"] = io.BytesIO(body)
-            action = environ.get("HTTP_X_AMZ_TARGET", "")
-            if not action:
-                form = parse_qs(environ.get("QUERY_STRING", "")) | parse_qs(body.decode("utf-8", "replace"))
-                action = form.get("Action", [f"{environ.get('REQUEST_METHOD')} {path}"])[0]
-            with self.lock:
-                self.calls[action] += 1
-        return self.app(environ, start_response)
-
-    def take(self) -> Counter[str]:
-        """The calls since the last take()."""
-        with self.lock:
-            calls, self.calls = self.calls, Counter()
-        return calls
-
-
 class Moto:
-    """One ThreadedMotoServer on 127.0.0.1 with a request counter, and its source cluster."""
+    """One moto server on 127.0.0.1 that counts the requests it answers (testkit.fake_aws)."""
 
     def __init__(self) -> None:
-        from moto.server import ThreadedMotoServer
+        from testkit.fake_aws import Moto as Server
 
-        from testkit import real_rds
-
-        real_rds.install()
-        logging.getLogger("werkzeug").setLevel(logging.ERROR)  # no access log line per request
-        self.server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
-        self.server.start()
-        werkzeug_server = self.server._server  # the app is looked up per request, so it can be wrapped
-        assert werkzeug_server is not None
-        self.counter = CountingApp(werkzeug_server.app)
-        werkzeug_server.app = self.counter
-        host, port = self.server.get_host_and_port()
-        self.url = f"http://{host}:{port}"
+        self.server = Server(in_process=False)
+        self.url = self.server.url
         self.source: dict[str, Any] = {}
 
     def fresh_source(self) -> None:
         """Reset the server and make the source cluster 'prod' (with its groups, instance and tags)."""
-        import boto3
-        import requests
+        from testkit.fake_aws import Account
 
-        from scripts.fake_aws import make_source
+        self.source = Account.fresh(self.server).source
 
-        requests.post(f"{self.url}/moto-api/reset", timeout=10).raise_for_status()
-        creds = {
-            "region_name": REGION,
-            "endpoint_url": self.url,
-            "aws_access_key_id": "testing",
-            "aws_secret_access_key": "testing",
-        }
-        self.source = make_source(boto3.client("rds", **creds), boto3.client("ec2", **creds), name=SOURCE)
-        self.counter.take()
+    def take(self) -> Counter[str]:
+        """The calls since the last look."""
+        return self.server.calls()
 
     def clusters(self) -> list[str]:
-        import boto3
+        from testkit.fake_aws import Account
 
-        rds = boto3.client(
-            "rds",
-            region_name=REGION,
-            endpoint_url=self.url,
-            aws_access_key_id="testing",
-            aws_secret_access_key="testing",
-        )
-        ids = sorted(c["DBClusterIdentifier"] for c in rds.describe_db_clusters()["DBClusters"])
-        self.counter.take()
+        ids = Account(self.server, self.source).cluster_ids()
+        self.server.calls()
         return ids
 
     def stop(self) -> None:
@@ -398,7 +297,7 @@ def flows(moto: Moto, runner: Runner, aws: str, repeats: int) -> tuple[FlowResul
             start = time.perf_counter()
             run()
             elapsed = time.perf_counter() - start
-            calls = moto.counter.take()
+            calls = moto.take()
             left = moto.clusters()
             if left != [SOURCE]:
                 raise FlowFailed(f"after a flow the server still has the clusters {left}")

@@ -14,7 +14,6 @@ reaches moto, so moto serialises one page, not the whole account, for each call.
 from __future__ import annotations
 
 import argparse
-import io
 import json
 import math
 import os
@@ -31,8 +30,10 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-REGION = "eu-west-1"
-REPOSITORY = "acme/shop"  # tests.helpers.runner_env's GITHUB_REPOSITORY
+from testkit.events import REPOSITORY  # noqa: E402
+from testkit.fake_aws import make_clone, make_cluster  # noqa: E402
+from testkit.runner import REGION  # noqa: E402
+
 OTHER_REPOSITORIES = ("acme/billing", "acme/search", "globex/web")
 SOURCE = "prod"
 PAGE = 100  # RDS's largest (and default) MaxRecords for DescribeDBClusters
@@ -56,16 +57,6 @@ def fake_aws_environment() -> None:
     )
     for name in ("NO_PROXY", "no_proxy"):
         os.environ[name] = ",".join(filter(None, [os.environ.get(name, ""), "127.0.0.1", "localhost"]))
-
-
-def clone_tags(repository: str, pr: int, expires: str) -> list[dict[str, str]]:
-    return [
-        {"Key": "aurora-clone/managed", "Value": "true"},
-        {"Key": "aurora-clone/repository", "Value": repository},
-        {"Key": "aurora-clone/pr", "Value": str(pr)},
-        {"Key": "aurora-clone/source", "Value": SOURCE},
-        {"Key": "aurora-clone/expires-at", "Value": expires},
-    ]
 
 
 class Account:
@@ -111,32 +102,10 @@ def populate(rds: Any, clusters: int, expired: int, now: datetime) -> Account:
 
     for kind, ident, repository, pr, expiry in plan:
         if kind == "unmanaged":
-            rds.create_db_cluster(
-                DBClusterIdentifier=ident,
-                Engine="aurora-postgresql",
-                MasterUsername="a",
-                MasterUserPassword="password1",
-                Tags=[{"Key": "team", "Value": "data"}],
-            )
+            make_cluster(rds, ident, tags=[("team", "data")])
             account.unmanaged.append(ident)
             continue
-        tags = clone_tags(repository, pr, expiry)
-        cluster = rds.restore_db_cluster_to_point_in_time(
-            SourceDBClusterIdentifier=SOURCE,
-            DBClusterIdentifier=ident,
-            RestoreType="copy-on-write",
-            UseLatestRestorableTime=True,
-            DeletionProtection=False,
-            Tags=tags,
-            ServerlessV2ScalingConfiguration={"MinCapacity": 0.5, "MaxCapacity": 4},  # as the action does
-        )["DBCluster"]
-        rds.create_db_instance(
-            DBInstanceIdentifier=f"{ident}-1",
-            DBClusterIdentifier=ident,
-            Engine=cluster["Engine"],
-            DBInstanceClass="db.serverless",
-            Tags=tags,
-        )
+        make_clone(rds, ident, pr=pr, expires=expiry, repository=repository, instance=True)
         account.instances.append(f"{ident}-1")
         getattr(account, kind).append(ident)
     return account
@@ -277,24 +246,19 @@ def main(argv: list[str] | None = None) -> int:
 
     fake_aws_environment()
     setup_started = time.perf_counter()
-    import boto3
-    from moto import mock_aws
     from moto.core import DEFAULT_ACCOUNT_ID
     from moto.rds.models import rds_backends
 
     from clone_action.aws.rds import make_client
     from clone_action.clock import SystemClock
-    from clone_action.main import main as action_main
-    from scripts.fake_aws import make_source
-    from testkit import real_rds
+    from testkit.fake_aws import Account, Moto
     from testkit.fake_github import FakeGitHub, serve
-    from tests.helpers import parse_output_file, runner_env
+    from testkit.runner import Job, run_in_process
 
-    real_rds.install()
     clock = SystemClock()
-    with mock_aws(), tempfile.TemporaryDirectory(prefix="purge-bench-") as tmp:
-        setup_rds = boto3.client("rds", region_name=REGION)
-        make_source(setup_rds, boto3.client("ec2", region_name=REGION), name=SOURCE, region=REGION)
+    moto = Moto()  # in this process: the pager reads moto's own list of clusters
+    with tempfile.TemporaryDirectory(prefix="purge-bench-") as tmp:
+        setup_rds = Account.fresh(moto).rds
         created_at = time.perf_counter()
         account = populate(setup_rds, args.clusters, args.expired, clock.now())
         create_seconds = time.perf_counter() - created_at
@@ -318,20 +282,19 @@ def main(argv: list[str] | None = None) -> int:
         # A backlog of --expired clones is more than the default max-deletions (20): raised for
         # this run, as a user would after a dry run.
         inputs = {"mode": "purge", "max-deletions": str(max(args.expired, 1))}
-        env = runner_env(Path(tmp), inputs, {}, "workflow_dispatch")
-        env["GITHUB_API_URL"] = github.url
-        stream = io.StringIO()
+        step = Job(Path(tmp)).step(inputs, {}, "workflow_dispatch", env={"GITHUB_API_URL": github.url})
         setup_seconds = time.perf_counter() - setup_started
 
         started = time.perf_counter()
-        code = action_main(env, clock=clock, rds_client=client, stream=stream)
+        result = run_in_process(step, rds_client=client, clock=clock)  # type: ignore[arg-type]
+        code = result.code
         purge_seconds = time.perf_counter() - started
         server.shutdown()
 
-        outputs = parse_output_file(Path(env["GITHUB_OUTPUT"]).read_text())
-        purged = json.loads(outputs.get("purged") or "[]")
+        purged = json.loads(result.outputs.get("purged") or "[]")
         remaining = set(backend.clusters)
         remaining_instances = len(backend.databases)
+    moto.stop()
 
     calls = recorder.by_operation()
     describes = recorder.of("DescribeDBClusters")
@@ -445,7 +408,7 @@ def main(argv: list[str] | None = None) -> int:
     failed = [name for name, ok in results if not ok]
     if failed:
         print("\nThe action's log, last 40 lines:")
-        print("\n".join(stream.getvalue().splitlines()[-40:]))
+        print("\n".join(result.log.splitlines()[-40:]))
     return 1 if failed else 0
 
 

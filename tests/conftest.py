@@ -1,23 +1,14 @@
-"""Fixtures: fake AWS credentials (never real ones) and a source cluster in moto."""
+"""Fixtures, each built from testkit: fake AWS credentials, one moto for the session, the fake GitHub."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Any
 
 import pytest
 
-from scripts.fake_aws import make_source
-from testkit import real_rds
+from testkit.fake_aws import Account, Moto
 from testkit.fake_github import FakeGitHub, instant_retries, serve
-
-# moto behaves like real RDS where the action depends on it, in-process and in every server
-# started by the tests (testkit/real_rds.py says which behaviours, and from which AWS docs).
-real_rds.install()
-
-__all__ = ["REGION", "make_source"]
-
-REGION = "eu-west-1"
+from testkit.runner import REGION
 
 
 @pytest.fixture(autouse=True)
@@ -40,17 +31,18 @@ def fake_aws_env(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("RUNNER_DEBUG", raising=False)
 
 
-@pytest.fixture
-def aws() -> Iterator[dict[str, Any]]:
-    """moto in-process with a source cluster 'prod'; yields the RDS client and the source facts."""
-    import boto3
-    from moto import mock_aws
+@pytest.fixture(scope="session")
+def moto() -> Iterator[Moto]:
+    """moto (corrected by testkit.real_rds) once for the session, in-process and, when asked, as a server."""
+    started = Moto()
+    yield started
+    started.stop()
 
-    with mock_aws():
-        rds = boto3.client("rds", region_name=REGION)
-        ec2 = boto3.client("ec2", region_name=REGION)
-        source = make_source(rds, ec2, region=REGION)
-        yield {"rds": rds, "ec2": ec2, **source}
+
+@pytest.fixture
+def aws(moto: Moto, fake_aws_env: None) -> Account:
+    """moto emptied, with the source cluster 'prod' (its instance, tags, subnet and security groups)."""
+    return Account.fresh(moto)
 
 
 @pytest.fixture(scope="session")
@@ -67,32 +59,3 @@ def github(github_server: FakeGitHub) -> FakeGitHub:
     """The fake GitHub API, emptied for each test."""
     github_server.reset()
     return github_server
-
-
-@pytest.fixture(scope="module")
-def moto_url() -> Iterator[str]:
-    """A moto server on a free port of 127.0.0.1, for the tests that reach AWS over HTTP."""
-    from moto.server import ThreadedMotoServer
-
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
-    server.start()
-    host, port = server.get_host_and_port()
-    try:
-        yield f"http://{host}:{port}"
-    finally:
-        server.stop()
-
-
-def server_clients(url: str) -> tuple[Any, Any]:
-    """RDS and EC2 clients of a moto server, its state reset first (moto's state is per process)."""
-    import boto3
-    import requests
-
-    requests.post(f"{url}/moto-api/reset", timeout=10).raise_for_status()
-    creds = {
-        "region_name": REGION,
-        "endpoint_url": url,
-        "aws_access_key_id": "testing",
-        "aws_secret_access_key": "testing",
-    }
-    return boto3.client("rds", **creds), boto3.client("ec2", **creds)

@@ -1,7 +1,8 @@
 """The image built from our Dockerfile, run exactly as the GitHub runner runs a container action.
 
-scripts/container.py builds the image (debootstrap base + buildah, no Docker engine) and runs
-it with podman: --workdir /github/workspace, the /github/* mounts, `-e NAME` for every variable.
+testkit/container.py builds the image (debootstrap base + buildah, no Docker engine) and runs a
+step of testkit.runner in it with podman: --workdir /github/workspace, the /github/* mounts,
+`-e NAME` for every variable.
 AWS is a moto server on 127.0.0.1 (the container shares the host network); GitHub's API is a
 closed local port, so the PR comment fails with a warning and nothing leaves the machine.
 
@@ -13,18 +14,16 @@ from __future__ import annotations
 import os
 import subprocess
 from collections.abc import Mapping
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from scripts import container
-from scripts.fake_aws import make_source
+from testkit import container
+from testkit.events import pr_event
+from testkit.fake_aws import Account
 from testkit.real_rds import held
-from tests.conftest import server_clients
-from tests.e2e.conftest import REGION, action_defaults, input_var, pr_event
-from tests.helpers import REPOSITORY, parse_output_file
+from testkit.runner import Job, Result, Step
 
 if missing := container.missing_tools():
     pytest.skip(
@@ -39,16 +38,6 @@ if os.geteuid() != 0:
 
 CLONE = "prod-pr-7"
 MAX_IMAGE_BYTES = 200 * 1000 * 1000
-# Nothing listens on port 9 of the loopback: the PR comment fails at once, offline.
-CLOSED_GITHUB_API = "http://127.0.0.1:9"
-
-
-@dataclass
-class Run:
-    code: int
-    log: str
-    outputs: dict[str, str]
-    summary: str
 
 
 @pytest.fixture(scope="module")
@@ -57,57 +46,32 @@ def image() -> container.Built:
     return container.build()
 
 
-@pytest.fixture(scope="module")
-def rds(moto_url: str) -> Any:
-    """The server's RDS with the source cluster 'prod' (its instance, tags, network)."""
-    client, ec2 = server_clients(moto_url)
-    make_source(client, ec2)
-    return client
+def image_step(
+    job: Job, aws: Account, event: Mapping[str, Any], inputs: Mapping[str, str] | None = None
+) -> Step:
+    """The runner's step: GitHub's API is a closed port, so the PR comment fails with a warning."""
+    step = job.step(
+        {"source-cluster": "prod", "poll-interval": "1", **(inputs or {})},
+        event,
+        env={"AWS_ENDPOINT_URL": aws.url},
+    )
+    assert step.env_inside()["INPUT_SOURCE-CLUSTER"] == "prod"
+    return step
 
 
-def cluster_ids(rds: Any) -> list[str]:
-    return sorted(c["DBClusterIdentifier"] for c in rds.describe_db_clusters()["DBClusters"])
-
-
-def step_env(
-    job: container.Job, moto_url: str, event: Mapping[str, Any], inputs: Mapping[str, str] | None = None
-) -> dict[str, str]:
-    """The runner's variables for one step, its event written into the job's directories."""
-    job.write_event(event)
-    merged = {**action_defaults(), "source-cluster": "prod", "poll-interval": "1", **(inputs or {})}
-    env = {
-        **job.env("pull_request"),
-        "GITHUB_REPOSITORY": REPOSITORY,
-        "GITHUB_REPOSITORY_OWNER": REPOSITORY.split("/")[0],
-        "GITHUB_RUN_ID": "4242",
-        "GITHUB_SERVER_URL": "https://github.com",
-        "GITHUB_API_URL": CLOSED_GITHUB_API,
-        "AWS_ACCESS_KEY_ID": "testing",
-        "AWS_SECRET_ACCESS_KEY": "testing",
-        "AWS_REGION": REGION,
-        "AWS_DEFAULT_REGION": REGION,
-        "AWS_ENDPOINT_URL": moto_url,
-        **{input_var(name): value for name, value in merged.items()},
-    }
-    assert "INPUT_SOURCE-CLUSTER" in env
-    return env
-
-
-def run_image(
-    tmp_path: Path, moto_url: str, event: Mapping[str, Any], inputs: Mapping[str, str] | None = None
-) -> Run:
+def run_image(tmp_path: Path, aws: Account, event: Mapping[str, Any]) -> Result:
     """One workflow step: the runner's directories, event, variables, then `podman run`."""
-    job = container.Job(tmp_path / "job")
-    env = step_env(job, moto_url, event, inputs)
-    proc = container.run_container(job, env, timeout=300)
-    return Run(proc.returncode, proc.stdout + proc.stderr, parse_output_file(job.output), job.summary)
+    step = image_step(Job(tmp_path / "job"), aws, event)
+    proc = container.run_container(step, timeout=300)
+    return step.result(proc.returncode, proc.stdout, proc.stderr)
 
 
-def ok(run: Run) -> None:
-    assert run.code == 0, run.log
-    assert "Traceback" not in run.log, run.log
-    assert "::error" not in run.log, run.log
-    for line in run.log.splitlines():
+def ok(run: Result) -> None:
+    log = run.log + run.stderr
+    assert run.code == 0, log
+    assert "Traceback" not in log, log
+    assert "::error" not in log, log
+    for line in log.splitlines():
         if line.startswith("::warning"):
             assert "PR comment not updated" in line, line
 
@@ -118,44 +82,43 @@ def test_image_is_small_and_its_size_is_recorded(image: container.Built) -> None
 
 
 def test_labeled_pr_gets_a_clone_and_closing_it_tears_the_clone_down(
-    image: container.Built, moto_url: str, rds: Any, tmp_path: Path
+    image: container.Built, aws: Account, tmp_path: Path
 ) -> None:
-    clone = run_image(tmp_path / "clone", moto_url, pr_event("labeled", label="clone-db"))
+    clone = run_image(tmp_path / "clone", aws, pr_event("labeled", label="clone-db"))
     ok(clone)
     out = clone.outputs
     assert (out["action"], out["cluster-id"], out["status"]) == ("clone", CLONE, "available")
-    assert cluster_ids(rds) == sorted(["prod", CLONE])
-    (created,) = rds.describe_db_clusters(DBClusterIdentifier=CLONE)["DBClusters"]
+    assert aws.cluster_ids() == sorted(["prod", CLONE])
+    (created,) = aws.rds.describe_db_clusters(DBClusterIdentifier=CLONE)["DBClusters"]
     assert out["endpoint"] == created["Endpoint"] and out["endpoint"]
     assert f"### Aurora clone ready: `{CLONE}`\n\n| | |\n|---|---|\n" in clone.summary
     assert f"| Endpoint | `{out['endpoint']}` |" in clone.summary
 
-    teardown = run_image(tmp_path / "teardown", moto_url, pr_event("closed"))
+    teardown = run_image(tmp_path / "teardown", aws, pr_event("closed"))
     ok(teardown)
     out = teardown.outputs
     assert (out["action"], out["cluster-id"], out["status"]) == ("teardown", CLONE, "deleted")
-    assert cluster_ids(rds) == ["prod"]
+    assert aws.cluster_ids() == ["prod"]
     assert f"### Aurora clone deleted: `{CLONE}`\n\n| | |\n|---|---|\n" in teardown.summary
     assert "| Status | deleted |" in teardown.summary
 
 
 def test_a_cancelled_job_stops_the_container_at_once_with_what_exists(
-    image: container.Built, moto_url: str, rds: Any, tmp_path: Path
+    image: container.Built, aws: Account, tmp_path: Path
 ) -> None:
     """The runner cancels a job with `docker kill -s INT` (SIGTERM 7.5 s later, then a kill). Our
     entry point is PID 1 in the container, which the kernel shields from any signal it has no
     handler for: the run must handle SIGINT itself, and end well before the SIGTERM."""
-    job = container.Job(tmp_path / "job")
-    env = step_env(
-        job,
-        moto_url,
+    step = image_step(
+        Job(tmp_path / "job"),
+        aws,
         pr_event("labeled", label="clone-db"),
         {"poll-interval": "3600", "timeout-minutes": "120"},
     )
     name = f"aurora-clone-cancel-{os.getpid()}"
     lines: list[str] = []
     with held(CLONE, "creating"):  # the clone stays `creating`: the run sleeps an hour between looks
-        proc = container.start_container(job, env, name)
+        proc = container.start_container(step, name)
         assert proc.stdout is not None
         for line in proc.stdout:
             lines.append(line)
@@ -172,19 +135,18 @@ def test_a_cancelled_job_stops_the_container_at_once_with_what_exists(
         "::error title=aurora-clone%3A cancelled::The run was cancelled (SIGINT) while waiting"
     )
     assert f"This run created the clone '{CLONE}'; added the DB instance '{CLONE}-1'" in error
-    assert "### :x: Cancelled" in job.summary
-    assert CLONE in cluster_ids(rds)
+    assert "### :x: Cancelled" in step.summary.read_text()
+    assert CLONE in aws.cluster_ids()
 
-    teardown = run_image(tmp_path / "teardown", moto_url, pr_event("closed"))
+    teardown = run_image(tmp_path / "teardown", aws, pr_event("closed"))
     ok(teardown)
-    assert cluster_ids(rds) == ["prod"]
+    assert aws.cluster_ids() == ["prod"]
 
 
 def test_the_image_carries_the_iam_examples_an_access_denied_error_quotes(
     image: container.Built, tmp_path: Path
 ) -> None:
-    job = container.Job(tmp_path / "job")
-    command = container.run_command(job, [])
+    command = container.run_command(Job(tmp_path / "job"), [])
     quote = (
         "import sys; sys.path.insert(0, '/action'); from clone_action.aws import iam; "
         "print(iam.statement('rds:DeleteDBCluster')['Sid'])"

@@ -4,15 +4,16 @@ from __future__ import annotations
 
 import signal
 
+from testkit.events import pr_event
+from testkit.fake_aws import Account
 from testkit.real_rds import held
-
-from .conftest import Aws, RunAction, pr_event
+from testkit.runner import RunAction
 
 CLONE = "prod-pr-7"
 
 
 def test_sigint_during_the_wait_ends_the_run_at_once_with_what_exists_and_a_rerun_finishes(
-    aws: Aws, run_action: RunAction
+    aws: Account, run_action: RunAction
 ) -> None:
     # The clone stays `creating`, and the run would sleep an hour between two looks.
     with held(CLONE, "creating"):
@@ -22,8 +23,8 @@ def test_sigint_during_the_wait_ends_the_run_at_once_with_what_exists_and_a_reru
             interrupt=(f"cluster {CLONE}: creating", signal.SIGINT),
         )
 
-    assert run.code == 1, run.stdout + run.stderr
-    assert "Traceback" not in run.stdout + run.stderr and "KeyboardInterrupt" not in run.stderr
+    assert run.code == 1, run.log + run.stderr
+    assert "Traceback" not in run.log + run.stderr and "KeyboardInterrupt" not in run.stderr
     (error,) = run.commands("error")
     assert error.startswith(
         "::error title=aurora-clone%3A cancelled::The run was cancelled (SIGINT) while waiting 3600s "
@@ -31,12 +32,12 @@ def test_sigint_during_the_wait_ends_the_run_at_once_with_what_exists_and_a_reru
         f"created the clone '{CLONE}'; added the DB instance '{CLONE}-1'; everything it created is "
         "tagged aurora-clone/expires-at="
     )
-    assert "How to finish: Re-run the job to finish: it reuses 'prod-pr-7'." in run.stdout
+    assert "How to finish: Re-run the job to finish: it reuses 'prod-pr-7'." in run.log
     assert "### :x: Cancelled" in run.summary
     tags = aws.tags(aws.cluster(CLONE)["DBClusterArn"])
     assert tags["aurora-clone/managed"] == "true" and tags["aurora-clone/expires-at"]
 
     rerun = run_action(event=pr_event("labeled", label="clone-db"))
-    assert rerun.code == 0, rerun.stdout
+    assert rerun.code == 0, rerun.log
     assert (rerun.outputs["status"], rerun.outputs["created"]) == ("available", "false")
     assert [i["DBInstanceIdentifier"] for i in aws.instances(CLONE)] == [f"{CLONE}-1"]

@@ -8,10 +8,9 @@ from typing import Any
 
 import pytest
 
-from scripts.fake_aws import make_source
-from tests.helpers import REPOSITORY
-
-from .conftest import FAKE_TOKEN, REGION, Aws, Run, RunAction, closed_port_url, pr_event
+from testkit.events import REPOSITORY, pr_event
+from testkit.fake_aws import Account, make_source
+from testkit.runner import CLOSED_PORT, REGION, TOKEN, Result, RunAction
 
 CLONE = "prod-pr-7"
 EXPIRES_AT = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$")
@@ -29,15 +28,15 @@ CLONE_OUTPUTS = {
 }
 
 
-def no_traceback(run: Run) -> None:
-    assert "Traceback" not in run.stdout + run.stderr
+def no_traceback(run: Result) -> None:
+    assert "Traceback" not in run.log + run.stderr
 
 
-def test_labeled_pr_gets_a_ready_clone_with_its_own_tags(aws: Aws, run_action: RunAction) -> None:
+def test_labeled_pr_gets_a_ready_clone_with_its_own_tags(aws: Account, run_action: RunAction) -> None:
     started = datetime.now(UTC)
     run = run_action(event=pr_event("labeled", label="clone-db"))
 
-    assert run.code == 0, run.stdout + run.stderr
+    assert run.code == 0, run.log + run.stderr
     no_traceback(run)
     assert run.commands("error") == []
     out = run.outputs
@@ -50,7 +49,7 @@ def test_labeled_pr_gets_a_ready_clone_with_its_own_tags(aws: Aws, run_action: R
     assert out["endpoint"] == clone["Endpoint"] and out["endpoint"]
     assert out["reader-endpoint"] == clone["ReaderEndpoint"] and out["reader-endpoint"]
     assert out["database-url"] == f"postgresql://app@{clone['Endpoint']}:5432/"
-    assert "prod-password-1" not in run.stdout + run.summary + "".join(out.values())
+    assert "prod-password-1" not in run.log + run.summary + "".join(out.values())
 
     # Safety rule 3: explicit tags, never the source's; no deletion protection.
     tags = aws.tags(clone["DBClusterArn"])
@@ -86,14 +85,14 @@ def test_labeled_pr_gets_a_ready_clone_with_its_own_tags(aws: Aws, run_action: R
     assert f"]({console})" in run.summary
 
 
-def test_rerun_on_synchronize_reuses_the_clone(aws: Aws, run_action: RunAction) -> None:
+def test_rerun_on_synchronize_reuses_the_clone(aws: Account, run_action: RunAction) -> None:
     first = run_action(event=pr_event("labeled", label="clone-db"))
-    assert first.code == 0, first.stdout + first.stderr
+    assert first.code == 0, first.log + first.stderr
     assert first.outputs["created"] == "true"
 
     again = run_action(event=pr_event("synchronize"))
 
-    assert again.code == 0, again.stdout + again.stderr
+    assert again.code == 0, again.log + again.stderr
     assert (again.outputs["action"], again.outputs["created"]) == ("clone", "false")
     assert again.outputs["cluster-id"] == first.outputs["cluster-id"] == CLONE
     assert again.outputs["endpoint"] == first.outputs["endpoint"]
@@ -102,7 +101,7 @@ def test_rerun_on_synchronize_reuses_the_clone(aws: Aws, run_action: RunAction) 
     assert "reused" in again.summary
 
 
-def test_bad_inputs_are_reported_together_before_any_aws_call(aws: Aws, run_action: RunAction) -> None:
+def test_bad_inputs_are_reported_together_before_any_aws_call(aws: Account, run_action: RunAction) -> None:
     run = run_action(
         inputs={"timeout-minutes": "soon", "ttl": "forever"},
         event=pr_event("labeled", label="clone-db"),
@@ -125,10 +124,10 @@ def test_bad_inputs_are_reported_together_before_any_aws_call(aws: Aws, run_acti
 
 def test_push_event_does_nothing_and_calls_no_aws(run_action: RunAction) -> None:
     run = run_action(
-        event={"ref": "refs/heads/main"}, event_name="push", env={"AWS_ENDPOINT_URL": closed_port_url()}
+        event={"ref": "refs/heads/main"}, event_name="push", env={"AWS_ENDPOINT_URL": CLOSED_PORT}
     )
 
-    assert run.code == 0, run.stdout + run.stderr
+    assert run.code == 0, run.log + run.stderr
     no_traceback(run)
     (notice,) = run.commands("notice")
     assert "Nothing to do: the event 'push' does not clone or delete anything" in notice
@@ -136,23 +135,23 @@ def test_push_event_does_nothing_and_calls_no_aws(run_action: RunAction) -> None
     assert run.outputs == {"action": "none"}
 
 
-def test_dry_run_prints_the_plan_and_changes_nothing(aws: Aws, run_action: RunAction) -> None:
+def test_dry_run_prints_the_plan_and_changes_nothing(aws: Account, run_action: RunAction) -> None:
     run = run_action(inputs={"dry-run": "true"}, event=pr_event("labeled", label="clone-db"))
 
-    assert run.code == 0, run.stdout + run.stderr
+    assert run.code == 0, run.log + run.stderr
     assert run.outputs["cluster-id"] == CLONE
     assert "endpoint" not in run.outputs
-    assert "Dry run: nothing will be changed" in run.stdout
-    assert f"clone:           {CLONE} (copy-on-write from prod, aurora-postgresql 16.4)" in run.stdout
-    assert f"subnet group:    {aws.source['subnet_group']}" in run.stdout
-    assert f"security groups: {aws.source['security_group']}" in run.stdout
-    assert "aurora-clone/managed=true" in run.stdout
+    assert "Dry run: nothing will be changed" in run.log
+    assert f"clone:           {CLONE} (copy-on-write from prod, aurora-postgresql 16.4)" in run.log
+    assert f"subnet group:    {aws.source['subnet_group']}" in run.log
+    assert f"security groups: {aws.source['security_group']}" in run.log
+    assert "aurora-clone/managed=true" in run.log
     assert "Nothing was changed" in run.summary
     assert aws.cluster_ids() == ["prod"]
     assert aws.instances(CLONE) == []
 
 
-def test_missing_source_cluster_names_it_and_the_region(aws: Aws, run_action: RunAction) -> None:
+def test_missing_source_cluster_names_it_and_the_region(aws: Account, run_action: RunAction) -> None:
     run = run_action(inputs={"source-cluster": "nope"}, event=pr_event("labeled", label="clone-db"))
 
     assert run.code == 1
@@ -164,11 +163,11 @@ def test_missing_source_cluster_names_it_and_the_region(aws: Aws, run_action: Ru
     assert aws.cluster_ids() == ["prod"]
 
 
-def test_wait_false_returns_at_once_with_the_endpoint(aws: Aws, run_action: RunAction) -> None:
+def test_wait_false_returns_at_once_with_the_endpoint(aws: Account, run_action: RunAction) -> None:
     run = run_action(inputs={"wait": "false"}, event=pr_event("labeled", label="clone-db"))
 
-    assert run.code == 0, run.stdout + run.stderr
-    assert "Waiting for the clone" not in run.stdout
+    assert run.code == 0, run.log + run.stderr
+    assert "Waiting for the clone" not in run.log
     assert (run.outputs["cluster-id"], run.outputs["created"]) == (CLONE, "true")
     assert run.outputs["endpoint"] == aws.cluster(CLONE)["Endpoint"]
     assert run.outputs["endpoint"].startswith(f"{CLONE}.cluster-")
@@ -187,29 +186,29 @@ HOSTILE = "x\n::error::pwned\n::add-mask::x\n##[error]legacy"
     ],
 )
 def test_event_text_never_becomes_a_workflow_command(
-    aws: Aws, run_action: RunAction, event: dict[str, Any]
+    aws: Account, run_action: RunAction, event: dict[str, Any]
 ) -> None:
     run = run_action(event=event)
 
-    assert run.code == 0, run.stdout + run.stderr
+    assert run.code == 0, run.log + run.stderr
     for line in run.lines:
         trimmed = line.strip()
         assert not trimmed.startswith(("::error::pwned", "##[error]")), line
         if trimmed.startswith("::add-mask::"):
-            assert trimmed == f"::add-mask::{FAKE_TOKEN}", line
+            assert trimmed == f"::add-mask::{TOKEN}", line
     assert run.commands("error") == []
     assert set(run.outputs) <= CLONE_OUTPUTS
 
 
-def test_aws_region_alone_is_enough(aws: Aws, run_action: RunAction) -> None:
+def test_aws_region_alone_is_enough(aws: Account, run_action: RunAction) -> None:
     run = run_action(event=pr_event("labeled", label="clone-db"), env={"AWS_DEFAULT_REGION": None})
 
-    assert run.code == 0, run.stdout
+    assert run.code == 0, run.log
     assert run.outputs["cluster-id"] == CLONE
 
 
 def test_a_source_version_without_serverless_v2_is_refused_before_any_change(
-    aws: Aws, run_action: RunAction
+    aws: Account, run_action: RunAction
 ) -> None:
     make_source(
         aws.rds, aws.ec2, name="legacy", Engine="aurora-mysql", EngineVersion="5.7.mysql_aurora.2.12.1"
@@ -226,11 +225,11 @@ def test_a_source_version_without_serverless_v2_is_refused_before_any_change(
     assert aws.cluster_ids() == ["legacy", "prod"]
 
 
-def test_the_clone_listens_on_the_sources_port(aws: Aws, run_action: RunAction) -> None:
+def test_the_clone_listens_on_the_sources_port(aws: Account, run_action: RunAction) -> None:
     make_source(aws.rds, aws.ec2, name="shop", Port=6543)
 
     run = run_action(inputs={"source-cluster": "shop"}, event=pr_event("labeled", label="clone-db"))
 
-    assert run.code == 0, run.stdout + run.stderr
+    assert run.code == 0, run.log + run.stderr
     assert run.outputs["port"] == "6543"
     assert aws.cluster("shop-pr-7")["Port"] == 6543

@@ -11,9 +11,9 @@ from typing import Any
 
 import pytest
 
-from tests.helpers import REPOSITORY
-
-from .conftest import Aws, Run, RunAction, closed_port_url, pr_event
+from testkit.events import REPOSITORY, pr_event
+from testkit.fake_aws import Account
+from testkit.runner import CLOSED_PORT, Result, RunAction
 
 CLONE = "prod-pr-7"
 INSTANCE = f"{CLONE}-1"
@@ -21,28 +21,28 @@ TEARDOWN_OUTPUTS = {"action", "cluster-id", "status"}
 DISPATCH = {"mode": "teardown", "pr-number": "7"}
 
 
-def no_traceback(run: Run) -> None:
-    assert "Traceback" not in run.stdout + run.stderr
+def no_traceback(run: Result) -> None:
+    assert "Traceback" not in run.log + run.stderr
 
 
-def only_comment_warnings(run: Run) -> None:
+def only_comment_warnings(run: Result) -> None:
     """The one warning a run may show here: the PR comment could not reach (the closed-port) GitHub."""
     for line in run.commands("warning"):
         assert "PR comment not updated" in line, line
 
 
-def ok(run: Run) -> None:
-    assert run.code == 0, run.stdout + run.stderr
+def ok(run: Result) -> None:
+    assert run.code == 0, run.log + run.stderr
     no_traceback(run)
     assert run.commands("error") == []
     only_comment_warnings(run)
 
 
-def instance_ids(aws: Aws, cluster_id: str) -> list[str]:
+def instance_ids(aws: Account, cluster_id: str) -> list[str]:
     return sorted(i["DBInstanceIdentifier"] for i in aws.instances(cluster_id))
 
 
-def source_intact(aws: Aws) -> None:
+def source_intact(aws: Account) -> None:
     """Safety rule 2: the source and its instance are there, untouched."""
     assert "prod" in aws.cluster_ids()
     prod = aws.cluster("prod")
@@ -61,19 +61,19 @@ def act(run_action: RunAction) -> RunAction:
         event: Mapping[str, Any] | None = None,
         event_name: str = "pull_request",
         env: Mapping[str, str | None] | None = None,
-    ) -> Run:
+    ) -> Result:
         return run_action(
             inputs=inputs,
             event=event,
             event_name=event_name,
-            env={"GITHUB_API_URL": closed_port_url(), **(env or {})},
+            env={"GITHUB_API_URL": CLOSED_PORT, **(env or {})},
         )
 
     return run
 
 
 @pytest.fixture
-def cloned(aws: Aws, act: RunAction) -> Aws:
+def cloned(aws: Account, act: RunAction) -> Account:
     """The server after PR #7 was labeled clone-db: 'prod-pr-7' and its instance exist."""
     run = act(event=pr_event("labeled", label="clone-db"))
     ok(run)
@@ -87,7 +87,7 @@ def cloned(aws: Aws, act: RunAction) -> Aws:
     return aws
 
 
-def assert_deleted(run: Run, aws: Aws) -> None:
+def assert_deleted(run: Result, aws: Account) -> None:
     ok(run)
     assert run.outputs == {"action": "teardown", "cluster-id": CLONE, "status": "deleted"}
     assert aws.cluster_ids() == ["prod"]
@@ -95,14 +95,14 @@ def assert_deleted(run: Run, aws: Aws) -> None:
     source_intact(aws)
 
 
-def test_closed_pr_deletes_its_clone_and_only_its_clone(cloned: Aws, act: RunAction) -> None:
+def test_closed_pr_deletes_its_clone_and_only_its_clone(cloned: Account, act: RunAction) -> None:
     run = act(event=pr_event("closed", labels=("clone-db",)))
 
     assert_deleted(run, cloned)
     assert set(run.outputs) == TEARDOWN_OUTPUTS
-    assert "aurora-clone: teardown (pull_request 'closed': the pull request was closed)" in run.stdout
-    assert f"Deleting '{CLONE}' (instances: {INSTANCE}), no final snapshot" in run.stdout
-    assert f"Clone '{CLONE}' deleted after" in run.stdout
+    assert "aurora-clone: teardown (pull_request 'closed': the pull request was closed)" in run.log
+    assert f"Deleting '{CLONE}' (instances: {INSTANCE}), no final snapshot" in run.log
+    assert f"Clone '{CLONE}' deleted after" in run.log
     assert run.commands("notice") == []
     (warning,) = run.commands("warning")  # the PR comment was attempted (GitHub is a closed port here)
     assert "could not reach GitHub" in warning
@@ -114,7 +114,7 @@ def test_closed_pr_deletes_its_clone_and_only_its_clone(cloned: Aws, act: RunAct
     assert ":x:" not in run.summary
 
 
-def test_second_teardown_is_a_no_op(cloned: Aws, act: RunAction) -> None:
+def test_second_teardown_is_a_no_op(cloned: Account, act: RunAction) -> None:
     first = act(event=pr_event("closed"))
     assert_deleted(first, cloned)
 
@@ -126,19 +126,19 @@ def test_second_teardown_is_a_no_op(cloned: Aws, act: RunAction) -> None:
     assert f"there is no cluster '{CLONE}' in eu-west-1" in notice
     assert again.outputs == {"action": "teardown", "cluster-id": CLONE, "status": "not-found"}
     assert "nothing to delete" in again.summary
-    assert "Deleting" not in again.stdout
+    assert "Deleting" not in again.log
     assert cloned.cluster_ids() == ["prod"]
     source_intact(cloned)
 
 
-def test_removing_the_clone_label_deletes_the_clone(cloned: Aws, act: RunAction) -> None:
+def test_removing_the_clone_label_deletes_the_clone(cloned: Account, act: RunAction) -> None:
     run = act(event=pr_event("unlabeled", labels=(), label="clone-db"))
 
     assert_deleted(run, cloned)
-    assert "the label 'clone-db' was removed" in run.stdout
+    assert "the label 'clone-db' was removed" in run.log
 
 
-def test_removing_another_label_leaves_the_clone(cloned: Aws, act: RunAction) -> None:
+def test_removing_another_label_leaves_the_clone(cloned: Account, act: RunAction) -> None:
     run = act(event=pr_event("unlabeled", labels=("clone-db",), label="needs-review"))
 
     ok(run)
@@ -150,7 +150,7 @@ def test_removing_another_label_leaves_the_clone(cloned: Aws, act: RunAction) ->
     assert cloned.cluster(CLONE)["Status"] == "available"
 
 
-def test_closing_a_pr_that_was_never_cloned_deletes_nothing(aws: Aws, act: RunAction) -> None:
+def test_closing_a_pr_that_was_never_cloned_deletes_nothing(aws: Account, act: RunAction) -> None:
     run = act(event=pr_event("closed", labels=()))
 
     ok(run)
@@ -162,7 +162,7 @@ def test_closing_a_pr_that_was_never_cloned_deletes_nothing(aws: Aws, act: RunAc
     source_intact(aws)
 
 
-def test_unmanaged_cluster_with_the_clone_name_is_refused(aws: Aws, act: RunAction) -> None:
+def test_unmanaged_cluster_with_the_clone_name_is_refused(aws: Account, act: RunAction) -> None:
     # Someone made 'prod-pr-7' by hand: no aurora-clone tags at all.
     aws.rds.create_db_cluster(
         DBClusterIdentifier=CLONE,
@@ -180,13 +180,13 @@ def test_unmanaged_cluster_with_the_clone_name_is_refused(aws: Aws, act: RunActi
 
     run = act(event=pr_event("closed"))
 
-    assert run.code == 1, run.stdout + run.stderr
+    assert run.code == 1, run.log + run.stderr
     no_traceback(run)
     (error,) = run.commands("error")
     assert f"Refused to delete '{CLONE}'" in error
     assert "does not carry the tag aurora-clone/managed=true" in error
     assert "Nothing was deleted" in error
-    assert "How to fix" in run.stdout
+    assert "How to fix" in run.log
     assert "Refused to delete" in run.summary and "How to fix" in run.summary
     assert "status" not in run.outputs
     assert aws.cluster_ids() == sorted(["prod", CLONE])
@@ -195,7 +195,7 @@ def test_unmanaged_cluster_with_the_clone_name_is_refused(aws: Aws, act: RunActi
     source_intact(aws)
 
 
-def test_clone_of_another_pr_with_the_same_id_is_refused(aws: Aws, act: RunAction) -> None:
+def test_clone_of_another_pr_with_the_same_id_is_refused(aws: Account, act: RunAction) -> None:
     # A fixed clone-id shared by every PR: PR #8's clone must survive PR #7 closing.
     inputs = {"clone-id": "preview-db"}
     made = act(inputs=inputs, event=pr_event("labeled", number=8, label="clone-db"))
@@ -204,7 +204,7 @@ def test_clone_of_another_pr_with_the_same_id_is_refused(aws: Aws, act: RunActio
 
     run = act(inputs=inputs, event=pr_event("closed", number=7))
 
-    assert run.code == 1, run.stdout + run.stderr
+    assert run.code == 1, run.log + run.stderr
     no_traceback(run)
     (error,) = run.commands("error")
     assert "Refused to delete 'preview-db'" in error
@@ -216,28 +216,30 @@ def test_clone_of_another_pr_with_the_same_id_is_refused(aws: Aws, act: RunActio
     assert (tags["aurora-clone/pr"], tags["aurora-clone/repository"]) == ("8", REPOSITORY)
 
 
-def test_clone_id_equal_to_the_source_is_an_input_error_before_any_aws_call(aws: Aws, act: RunAction) -> None:
+def test_clone_id_equal_to_the_source_is_an_input_error_before_any_aws_call(
+    aws: Account, act: RunAction
+) -> None:
     run = act(
         inputs={**DISPATCH, "clone-id": "prod", "source-cluster": "prod"},
         event={},
         event_name="workflow_dispatch",
         # Any AWS call would fail through this endpoint: the refusal must come first.
-        env={"AWS_ENDPOINT_URL": closed_port_url()},
+        env={"AWS_ENDPOINT_URL": CLOSED_PORT},
     )
 
-    assert run.code == 1, run.stdout + run.stderr
+    assert run.code == 1, run.log + run.stderr
     no_traceback(run)
     (error,) = run.commands("error")
     assert "clone-id" in error
     assert "the source cluster itself" in error
-    assert "could not reach AWS" not in run.stdout + run.summary
+    assert "could not reach AWS" not in run.log + run.summary
     assert "Refused to delete" not in error
     assert run.outputs == {}
     source_intact(aws)
 
 
 def test_clone_id_naming_an_unmanaged_cluster_without_source_input_is_refused(
-    aws: Aws, act: RunAction
+    aws: Account, act: RunAction
 ) -> None:
     # No source-cluster input: the template check cannot know 'prod' is the source; the tags must.
     run = act(
@@ -246,7 +248,7 @@ def test_clone_id_naming_an_unmanaged_cluster_without_source_input_is_refused(
         event_name="workflow_dispatch",
     )
 
-    assert run.code == 1, run.stdout + run.stderr
+    assert run.code == 1, run.log + run.stderr
     no_traceback(run)
     (error,) = run.commands("error")
     assert "Refused to delete 'prod'" in error
@@ -257,21 +259,21 @@ def test_clone_id_naming_an_unmanaged_cluster_without_source_input_is_refused(
     source_intact(aws)
 
 
-def test_wait_false_starts_the_deletion_and_returns(cloned: Aws, act: RunAction) -> None:
+def test_wait_false_starts_the_deletion_and_returns(cloned: Account, act: RunAction) -> None:
     run = act(inputs={"wait": "false"}, event=pr_event("closed"))
 
     ok(run)
     assert run.outputs["action"] == "teardown"
     assert run.outputs["cluster-id"] == CLONE
-    assert f"Deleting '{CLONE}' (instances: {INSTANCE}), no final snapshot" in run.stdout
-    assert "deleted after" not in run.stdout
+    assert f"Deleting '{CLONE}' (instances: {INSTANCE}), no final snapshot" in run.log
+    assert "deleted after" not in run.log
     # moto deletes a cluster and its instances at once (real RDS would show 'deleting' for minutes).
     assert cloned.cluster_ids() == ["prod"]
     assert cloned.instances(CLONE) == []
     source_intact(cloned)
 
 
-def test_wait_false_reports_the_status_the_cluster_really_has(cloned: Aws, act: RunAction) -> None:
+def test_wait_false_reports_the_status_the_cluster_really_has(cloned: Account, act: RunAction) -> None:
     run = act(inputs={"wait": "false"}, event=pr_event("closed"))
 
     ok(run)
@@ -279,15 +281,15 @@ def test_wait_false_reports_the_status_the_cluster_really_has(cloned: Aws, act: 
     assert run.outputs["status"] == "deleted"
 
 
-def test_dry_run_teardown_prints_the_plan_and_deletes_nothing(cloned: Aws, act: RunAction) -> None:
+def test_dry_run_teardown_prints_the_plan_and_deletes_nothing(cloned: Account, act: RunAction) -> None:
     run = act(inputs={"dry-run": "true"}, event=pr_event("closed"))
 
     ok(run)
     assert (
         f"Dry run: nothing will be changed. The action would delete the cluster '{CLONE}' "
         f"(available) and its instances: {INSTANCE}; no final snapshot."
-    ) in run.stdout
-    assert "Deleting" not in run.stdout
+    ) in run.log
+    assert "Deleting" not in run.log
     assert run.outputs == {"action": "teardown", "cluster-id": CLONE, "status": "available"}
     assert "dry run" in run.summary and "Nothing was changed" in run.summary
     assert run.commands("warning") == []  # no PR comment is even attempted
@@ -296,7 +298,7 @@ def test_dry_run_teardown_prints_the_plan_and_deletes_nothing(cloned: Aws, act: 
     assert cloned.cluster(CLONE)["Status"] == "available"
 
 
-def test_workflow_dispatch_teardown_by_pr_number(cloned: Aws, act: RunAction) -> None:
+def test_workflow_dispatch_teardown_by_pr_number(cloned: Account, act: RunAction) -> None:
     run = act(
         inputs=DISPATCH,
         event={"inputs": {"pr-number": "7"}, "ref": "refs/heads/main"},
@@ -304,11 +306,11 @@ def test_workflow_dispatch_teardown_by_pr_number(cloned: Aws, act: RunAction) ->
     )
 
     assert_deleted(run, cloned)
-    assert "aurora-clone: teardown (mode: teardown)" in run.stdout
+    assert "aurora-clone: teardown (mode: teardown)" in run.log
     assert f"### Aurora clone deleted: `{CLONE}`" in run.summary
 
 
-def test_a_stopped_clone_is_started_then_deleted(cloned: Aws, act: RunAction) -> None:
+def test_a_stopped_clone_is_started_then_deleted(cloned: Account, act: RunAction) -> None:
     """RDS deletes no instance of a stopped cluster (Aurora User Guide): the server refuses it too."""
     cloned.rds.stop_db_cluster(DBClusterIdentifier=CLONE)
     assert cloned.cluster(CLONE)["Status"] == "stopped"
@@ -318,5 +320,5 @@ def test_a_stopped_clone_is_started_then_deleted(cloned: Aws, act: RunAction) ->
     assert_deleted(run, cloned)
     assert (
         f"'{CLONE}' is stopped, and RDS deletes no instance of a stopped cluster: starting it first"
-        in run.stdout
+        in run.log
     )

@@ -10,11 +10,11 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from scripts.fake_aws import make_source
+from testkit.events import pr_event
+from testkit.fake_aws import make_source
 from testkit.fake_github import FakeGitHub
+from testkit.harness import Harness
 from testkit.rds_model import busy, common_error, statuses
-from tests.helpers import pr_event
-from tests.integration.conftest import Harness
 
 CLONE = "prod-pr-7"
 CLOSED = pr_event("closed")
@@ -22,7 +22,7 @@ PAST = "2026-11-20T00:00:00Z"
 
 
 def source(action: Harness, name: str, **overrides: Any) -> None:
-    make_source(action.aws["rds"], action.aws["ec2"], name=name, **overrides)
+    make_source(action.aws.rds, action.aws.ec2, name=name, **overrides)
 
 
 # Port, storage type and Extended Support: RestoreDBClusterToPointInTime's defaults are the
@@ -68,7 +68,7 @@ def test_a_source_on_aurora_standard_storage_gets_no_storage_type_parameter(acti
 
 def test_teardown_starts_a_stopped_clone_then_deletes_it(action: Harness) -> None:
     assert action.run().code == 0
-    action.aws["rds"].stop_db_cluster(DBClusterIdentifier=CLONE)
+    action.aws.rds.stop_db_cluster(DBClusterIdentifier=CLONE)
 
     # How long a start takes, no double knows: the first look after it still says starting.
     def once_started(**_: Any) -> None:
@@ -96,7 +96,7 @@ def test_teardown_starts_a_stopped_clone_then_deletes_it(action: Harness) -> Non
 
 def test_a_dry_run_teardown_of_a_stopped_clone_says_it_would_start_it(action: Harness) -> None:
     assert action.run().code == 0
-    action.aws["rds"].stop_db_cluster(DBClusterIdentifier=CLONE)
+    action.aws.rds.stop_db_cluster(DBClusterIdentifier=CLONE)
 
     fresh = Harness(action.aws, action.tmp_path)
     result = fresh.run(event=CLOSED, inputs={"dry-run": "true"})
@@ -111,7 +111,7 @@ def test_a_stopped_clone_without_instances_is_deleted_without_starting_it(action
     """A stopped cluster can be deleted once it has no instances (the guide forbids only that)."""
     action.on("before-call.rds.CreateDBInstance", common_error("InternalFailure", "the network broke"))
     action.run()
-    action.aws["rds"].stop_db_cluster(DBClusterIdentifier=CLONE)
+    action.aws.rds.stop_db_cluster(DBClusterIdentifier=CLONE)
 
     result = action.run(event=CLOSED)
 
@@ -121,7 +121,7 @@ def test_a_stopped_clone_without_instances_is_deleted_without_starting_it(action
 
 
 def test_a_stopped_clone_that_is_not_ours_is_not_even_started(action: Harness) -> None:
-    rds = action.aws["rds"]
+    rds = action.aws.rds
     rds.create_db_cluster(
         DBClusterIdentifier=CLONE,
         Engine="aurora-postgresql",
@@ -144,7 +144,7 @@ def test_a_stopped_clone_that_is_not_ours_is_not_even_started(action: Harness) -
 
 
 def test_purge_starts_stopped_clones_together_and_deletes_them(action: Harness, github: FakeGitHub) -> None:
-    rds = action.aws["rds"]
+    rds = action.aws.rds
     for pr in (1, 2):
         action.run(
             {"ttl": "1d"}, event=pr_event("labeled", number=pr, label="clone-db")
@@ -217,7 +217,7 @@ def test_a_reused_clone_without_a_scaling_configuration_gets_one_before_its_serv
 
 def copy_on_write_clones(action: Harness, count: int) -> None:
     for n in range(count):
-        action.aws["rds"].restore_db_cluster_to_point_in_time(
+        action.aws.rds.restore_db_cluster_to_point_in_time(
             SourceDBClusterIdentifier="prod",
             DBClusterIdentifier=f"other-clone-{n}",
             RestoreType="copy-on-write",
@@ -376,7 +376,7 @@ def test_a_provisioned_class_needs_no_serverless_v2(action: Harness) -> None:
 
 
 def test_a_source_without_instances_is_refused_before_any_change(action: Harness) -> None:
-    action.aws["rds"].create_db_cluster(
+    action.aws.rds.create_db_cluster(
         DBClusterIdentifier="empty",
         Engine="aurora-postgresql",
         MasterUsername="a",
@@ -394,7 +394,7 @@ def test_a_source_without_instances_is_refused_before_any_change(action: Harness
 
 
 def test_a_serverless_v1_source_is_refused_before_any_change(action: Harness) -> None:
-    action.aws["rds"].create_db_cluster(
+    action.aws.rds.create_db_cluster(
         DBClusterIdentifier="v1",
         Engine="aurora-postgresql",
         EngineMode="serverless",

@@ -11,36 +11,21 @@ from __future__ import annotations
 
 import os
 import signal
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from testkit.events import pr_event
+from testkit.fake_aws import PAST, Account, Moto, make_clone
 from testkit.fake_github import FakeGitHub
-from tests.conftest import REGION, make_source
-from tests.helpers import Result, pr_event
-from tests.integration.conftest import Harness
+from testkit.harness import Harness, SignalAt
+from testkit.runner import Result
 
 CLONE = "prod-pr-7"
 INSTANCE = "prod-pr-7-1"
 CLOSED = pr_event("closed")
 BOUNDARIES = ("before-call", "after-call")
-
-
-class SignalAt:
-    """Sends `sig` to this process at the n-th RDS call boundary of one kind."""
-
-    def __init__(self, n: int, sig: int = signal.SIGINT) -> None:
-        self.n, self.sig, self.seen = n, sig, 0
-        self.operation = ""
-
-    def __call__(self, model: Any = None, **_: Any) -> None:
-        self.seen += 1
-        if self.seen == self.n:
-            self.operation = model.name if model is not None else "?"
-            os.kill(os.getpid(), self.sig)
 
 
 class Counter:
@@ -51,18 +36,11 @@ class Counter:
         self.seen += 1
 
 
-@contextmanager
-def fresh(tmp_path: Path, github: FakeGitHub, name: str) -> Iterator[Harness]:
-    """A new moto account with the source 'prod', and a harness whose runs go to the fake GitHub."""
-    import boto3
-    from moto import mock_aws
-
-    with mock_aws():
-        rds = boto3.client("rds", region_name=REGION)
-        source = make_source(rds, boto3.client("ec2", region_name=REGION), region=REGION)
-        run_dir = tmp_path / name
-        run_dir.mkdir()
-        yield Harness({"rds": rds, **source}, run_dir, github)
+def fresh(moto: Moto, tmp_path: Path, github: FakeGitHub, name: str) -> Harness:
+    """moto emptied, the source 'prod' made again, and a harness whose runs go to the fake GitHub."""
+    run_dir = tmp_path / name
+    run_dir.mkdir()
+    return Harness(Account.fresh(moto), run_dir, github)
 
 
 def error_lines(result: Result) -> list[str]:
@@ -70,7 +48,7 @@ def error_lines(result: Result) -> list[str]:
 
 
 def existing(action: Harness) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
-    rds = action.aws["rds"]
+    rds = action.aws.rds
     clusters = [c for c in rds.describe_db_clusters()["DBClusters"] if c["DBClusterIdentifier"] != "prod"]
     instances = [i for i in rds.describe_db_instances()["DBInstances"] if i["DBClusterIdentifier"] != "prod"]
     return clusters, instances
@@ -87,12 +65,12 @@ def assert_reported(result: Result, sig: str = "SIGINT") -> str:
     return error
 
 
-def calls_of(run: Any, tmp_path: Path, github: FakeGitHub, boundary: str) -> int:
-    with fresh(tmp_path, github, f"count-{boundary}") as action:
-        counter = Counter()
-        action.on(f"{boundary}.rds", counter)
-        assert run(action).code == 0
-        return counter.seen
+def calls_of(run: Any, moto: Moto, tmp_path: Path, github: FakeGitHub, boundary: str) -> int:
+    action = fresh(moto, tmp_path, github, f"count-{boundary}")
+    counter = Counter()
+    action.on(f"{boundary}.rds", counter)
+    assert run(action).code == 0
+    return counter.seen
 
 
 def clone(action: Harness) -> Result:
@@ -101,43 +79,43 @@ def clone(action: Harness) -> Result:
 
 @pytest.mark.parametrize("boundary", BOUNDARIES)
 def test_a_clone_cancelled_at_any_call_says_what_exists_and_a_rerun_finishes_it(
-    tmp_path: Path, github: FakeGitHub, boundary: str
+    moto: Moto, tmp_path: Path, github: FakeGitHub, boundary: str
 ) -> None:
-    total = calls_of(clone, tmp_path, github, boundary)
+    total = calls_of(clone, moto, tmp_path, github, boundary)
     assert total >= 10  # the source, the restore, the instance, the password, the waits
     for n in range(1, total + 1):
-        with fresh(tmp_path, github, f"{boundary}-{n}") as action:
-            hook = SignalAt(n)
-            action.on(f"{boundary}.rds", hook)
-            result = clone(action)
-            where = f"{boundary} call {n} ({hook.operation})"
+        action = fresh(moto, tmp_path, github, f"{boundary}-{n}")
+        hook = SignalAt(n)
+        action.on(f"{boundary}.rds", hook)
+        result = clone(action)
+        where = f"{boundary} call {n} ({hook.operation})"
 
-            error = assert_reported(result)
-            clusters, instances = existing(action)
-            if not clusters:
-                # Before a call goes out the action cannot tell it apart from one in flight.
-                assert "Nothing was created or changed in AWS." in error or (
-                    f"asked RDS to create the clone '{CLONE}' (no answer yet: RDS may have done it)" in error
-                ), (where, error)
-            else:
-                assert f"the clone '{CLONE}'" in error, (where, error)
-                assert "tagged aurora-clone/expires-at=2026-12-02T12:00:00Z" in error, where
-            for instance in instances:
-                assert f"the DB instance '{instance['DBInstanceIdentifier']}'" in error, (where, error)
-            for resource in clusters + instances:
-                tags = {t["Key"]: t["Value"] for t in resource["TagList"]}
-                assert tags["aurora-clone/managed"] == "true", where
-                assert tags["aurora-clone/expires-at"] == "2026-12-02T12:00:00Z", where
-            assert "endpoint" not in result.outputs or clusters, where
+        error = assert_reported(result)
+        clusters, instances = existing(action)
+        if not clusters:
+            # Before a call goes out the action cannot tell it apart from one in flight.
+            assert "Nothing was created or changed in AWS." in error or (
+                f"asked RDS to create the clone '{CLONE}' (no answer yet: RDS may have done it)" in error
+            ), (where, error)
+        else:
+            assert f"the clone '{CLONE}'" in error, (where, error)
+            assert "tagged aurora-clone/expires-at=2026-12-02T12:00:00Z" in error, where
+        for instance in instances:
+            assert f"the DB instance '{instance['DBInstanceIdentifier']}'" in error, (where, error)
+        for resource in clusters + instances:
+            tags = {t["Key"]: t["Value"] for t in resource["TagList"]}
+            assert tags["aurora-clone/managed"] == "true", where
+            assert tags["aurora-clone/expires-at"] == "2026-12-02T12:00:00Z", where
+        assert "endpoint" not in result.outputs or clusters, where
 
-            action.clock.t += 60
-            rerun = clone(action)
-            assert rerun.code == 0, (where, rerun.log)
-            assert rerun.outputs["status"] == "available", where
-            assert rerun.outputs["master-user-secret-arn"], where
-            clusters, instances = existing(action)
-            assert [c["DBClusterIdentifier"] for c in clusters] == [CLONE], where
-            assert [i["DBInstanceIdentifier"] for i in instances] == [INSTANCE], where
+        action.clock.t += 60
+        rerun = clone(action)
+        assert rerun.code == 0, (where, rerun.log)
+        assert rerun.outputs["status"] == "available", where
+        assert rerun.outputs["master-user-secret-arn"], where
+        clusters, instances = existing(action)
+        assert [c["DBClusterIdentifier"] for c in clusters] == [CLONE], where
+        assert [i["DBInstanceIdentifier"] for i in instances] == [INSTANCE], where
 
 
 def teardown_after_clone(action: Harness) -> Result:
@@ -146,7 +124,7 @@ def teardown_after_clone(action: Harness) -> Result:
 
 @pytest.mark.parametrize("boundary", BOUNDARIES)
 def test_a_teardown_cancelled_at_any_call_says_what_it_started_and_a_rerun_deletes_the_clone(
-    tmp_path: Path, github: FakeGitHub, boundary: str
+    moto: Moto, tmp_path: Path, github: FakeGitHub, boundary: str
 ) -> None:
     def counted(action: Harness) -> Result:
         assert action.run().code == 0
@@ -156,44 +134,43 @@ def test_a_teardown_cancelled_at_any_call_says_what_it_started_and_a_rerun_delet
         counted.total = counter.seen  # type: ignore[attr-defined]
         return result
 
-    with fresh(tmp_path, github, f"count-teardown-{boundary}") as action:
-        assert counted(action).code == 0
+    action = fresh(moto, tmp_path, github, f"count-teardown-{boundary}")
+    assert counted(action).code == 0
     total: int = counted.total  # type: ignore[attr-defined]
     assert total >= 5  # describe, instances, a describe before each of the two deletes, the wait
     for n in range(1, total + 1):
-        with fresh(tmp_path, github, f"teardown-{boundary}-{n}") as action:
-            assert action.run().code == 0
-            hook = SignalAt(n, signal.SIGTERM)
-            action.on(f"{boundary}.rds", hook)
-            result = teardown_after_clone(action)
-            where = f"{boundary} call {n} ({hook.operation})"
+        action = fresh(moto, tmp_path, github, f"teardown-{boundary}-{n}")
+        assert action.run().code == 0
+        hook = SignalAt(n, signal.SIGTERM)
+        action.on(f"{boundary}.rds", hook)
+        result = teardown_after_clone(action)
+        where = f"{boundary} call {n} ({hook.operation})"
 
-            error = assert_reported(result, "SIGTERM")
-            clusters, instances = existing(action)
-            deleting = [i for i in instances if i["DBInstanceStatus"] == "deleting"]
-            # The first two calls are its look at the clone and at its instances.
-            if n <= 2:
-                assert f"The clone '{CLONE}' was" not in error, (where, error)
-            else:
-                assert (
-                    f"The clone '{CLONE}' was available when this run looked (instances: '{INSTANCE}')."
-                    in (error)
-                ), (where, error)
-            if len(clusters) == 1 and len(instances) == 1 and not deleting:
-                # Before a call goes out the action cannot tell it apart from one in flight.
-                assert "Nothing was deleted or changed in AWS." in error or (
-                    "(no answer yet: RDS may have done it)" in error
-                ), (where, error)
-            else:  # the error names each deletion RDS accepted (or may have)
-                assert f"delete the DB instance '{INSTANCE}'" in error or (
-                    f"started deleting the DB instance '{INSTANCE}'" in error
-                ), (where, error)
-                if not clusters or clusters[0]["Status"] == "deleting":
-                    assert f"the cluster '{CLONE}'" in error, (where, error)
+        error = assert_reported(result, "SIGTERM")
+        clusters, instances = existing(action)
+        deleting = [i for i in instances if i["DBInstanceStatus"] == "deleting"]
+        # The first two calls are its look at the clone and at its instances.
+        if n <= 2:
+            assert f"The clone '{CLONE}' was" not in error, (where, error)
+        else:
+            assert f"The clone '{CLONE}' was available when this run looked (instances: '{INSTANCE}')." in (
+                error
+            ), (where, error)
+        if len(clusters) == 1 and len(instances) == 1 and not deleting:
+            # Before a call goes out the action cannot tell it apart from one in flight.
+            assert "Nothing was deleted or changed in AWS." in error or (
+                "(no answer yet: RDS may have done it)" in error
+            ), (where, error)
+        else:  # the error names each deletion RDS accepted (or may have)
+            assert f"delete the DB instance '{INSTANCE}'" in error or (
+                f"started deleting the DB instance '{INSTANCE}'" in error
+            ), (where, error)
+            if not clusters or clusters[0]["Status"] == "deleting":
+                assert f"the cluster '{CLONE}'" in error, (where, error)
 
-            rerun = teardown_after_clone(action)
-            assert rerun.code == 0, (where, rerun.log)
-            assert existing(action) == ([], []), where
+        rerun = teardown_after_clone(action)
+        assert rerun.code == 0, (where, rerun.log)
+        assert existing(action) == ([], []), where
 
 
 def test_a_signal_while_waiting_between_status_checks_ends_the_wait_at_once(
@@ -224,10 +201,8 @@ def test_a_signal_while_waiting_between_status_checks_ends_the_wait_at_once(
 def test_a_purge_cancelled_after_many_deletions_names_a_few_and_lists_every_one_in_the_summary(
     action: Harness, github: FakeGitHub
 ) -> None:
-    from tests.integration.test_purge import PAST, clone
-
     for n in range(1, 9):
-        clone(action, f"prod-pr-{n}", pr=n, expires=PAST)
+        make_clone(action.aws.rds, f"prod-pr-{n}", pr=n, expires=PAST)
     github.pulls.update({n: "open" for n in range(1, 9)})
     deletes = SignalAt(8)  # the 8th DeleteDBCluster's answer is lost
     action.on("after-call.rds.DeleteDBCluster", deletes)

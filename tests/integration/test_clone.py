@@ -6,9 +6,9 @@ from typing import Any
 
 import pytest
 
+from testkit.events import REPOSITORY, pr_event
+from testkit.harness import Harness
 from testkit.rds_model import THROTTLING, common_error, fault, statuses
-from tests.helpers import REPOSITORY, pr_event
-from tests.integration.conftest import Harness
 
 CLONE = "prod-pr-7"
 
@@ -35,7 +35,9 @@ def test_clone_copies_the_sources_network_and_parameters_but_not_its_tags(action
     assert tags(clone) == {**CONTRACT_TAGS, "team": "checkout", "owner": "ana"}
     assert clone["DeletionProtection"] is False
     assert clone["DBSubnetGroup"] == "prod-subnets"
-    assert [g["VpcSecurityGroupId"] for g in clone["VpcSecurityGroups"]] == [action.aws["security_group"]]
+    assert [g["VpcSecurityGroupId"] for g in clone["VpcSecurityGroups"]] == [
+        action.aws.source["security_group"]
+    ]
     assert clone["DBClusterParameterGroup"] == "prod-params"
     assert clone["IAMDatabaseAuthenticationEnabled"] is True
     assert clone["ServerlessV2ScalingConfiguration"]["MinCapacity"] == 0.5
@@ -94,7 +96,7 @@ def test_the_source_is_never_changed(action: Harness) -> None:
 
 
 def test_explicit_network_settings_override_the_sources(action: Harness) -> None:
-    ec2 = action.aws["ec2"]
+    ec2 = action.aws.ec2
     vpc = ec2.describe_vpcs()["Vpcs"][-1]["VpcId"]
     sg = ec2.create_security_group(GroupName="preview", Description="p", VpcId=vpc)["GroupId"]
 
@@ -433,7 +435,7 @@ def test_dry_run_describes_and_changes_nothing(action: Harness) -> None:
 def test_a_cluster_named_like_the_clone_that_is_not_ours_is_never_reused(
     action: Harness, existing_tags: list[tuple[str, str]], reason: str
 ) -> None:
-    action.aws["rds"].create_db_cluster(
+    action.aws.rds.create_db_cluster(
         DBClusterIdentifier=CLONE,
         Engine="aurora-postgresql",
         MasterUsername="other",
@@ -509,7 +511,7 @@ def test_a_quota_error_suggests_purge(action: Harness) -> None:
 
 def test_a_clone_created_by_a_concurrent_run_is_reused(action: Harness) -> None:
     """RDS answers DBClusterAlreadyExistsFault (moto never does): the action re-checks and reuses."""
-    rds = action.aws["rds"]
+    rds = action.aws.rds
 
     def race(**_: Any) -> Any:
         rds.restore_db_cluster_to_point_in_time(

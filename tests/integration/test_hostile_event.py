@@ -7,8 +7,8 @@ from typing import Any
 
 import pytest
 
-from tests.helpers import pr_event
-from tests.integration.conftest import Harness
+from testkit.events import pr_event
+from testkit.harness import Harness
 
 HOSTILE = [
     "title\n::error::pwned",

@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 
+from testkit.events import pr_event
 from testkit.fake_github import (
     BAD_GATEWAY,
     RATE_LIMITED,
@@ -16,8 +17,7 @@ from testkit.fake_github import (
     FakeGitHub,
     instant_retries,
 )
-from tests.helpers import pr_event
-from tests.integration.conftest import Harness
+from testkit.harness import Harness
 
 MARKER = "<!-- aurora-clone:prod-pr-7 -->"
 CLOSED = pr_event("closed")

@@ -18,23 +18,20 @@ Invariants:
 
 from __future__ import annotations
 
-import io
 import os
-import signal
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from testkit.events import LABEL, pr_event, schedule_event
+from testkit.fake_aws import Account, Moto, make_cluster
 from testkit.fake_github import FakeGitHub
-from tests.conftest import REGION
-from tests.helpers import FakeClock, parse_output_file, pr_event, runner_env
+from testkit.harness import Harness, SignalAt
 
 PRS = (1, 2)
-LABEL = "clone-db"
 KINDS = ("label", "unlabel", "push", "close", "reopen", "purge", "replay")
 BOUNDARIES = ("before-call.rds", "after-call.rds")
 SEQUENCES = int(os.environ.get("LIFECYCLE_EXAMPLES", "200"))
@@ -60,36 +57,21 @@ class Event:
     payload: dict[str, Any]
 
 
-class SignalAt:
-    def __init__(self, n: int) -> None:
-        self.n, self.seen = n, 0
-
-    def __call__(self, **_: Any) -> None:
-        self.seen += 1
-        if self.seen == self.n:
-            os.kill(os.getpid(), signal.SIGINT)
-
-
 @dataclass
 class World:
     """The account, GitHub and the runner, for one example."""
 
-    rds: Any  # a separate client: what a person sees in the console
-    client: Any  # the action's own client, reused by every run (as fast as the action allows)
-    github: FakeGitHub
-    tmp: Path
+    action: Harness  # the action's own client, reused by every run (as fast as the action allows)
     prs: dict[int, PullRequest] = field(default_factory=lambda: {n: PullRequest() for n in PRS})
     history: list[Event] = field(default_factory=list)
     cancelled: list[Event] = field(default_factory=list)
-    changed: list[str] = field(default_factory=list)
-    clock: FakeClock = field(default_factory=FakeClock)
-    runs: int = 0
 
     def publish(self) -> None:
         """GitHub's view of the PRs, which the action asks for."""
+        assert self.action.github is not None
         for n, pr in self.prs.items():
-            self.github.pulls[n] = "open" if pr.open else "closed"
-            self.github.labels[n] = [LABEL] if pr.labelled else []
+            self.action.github.pulls[n] = "open" if pr.open else "closed"
+            self.action.github.labels[n] = [LABEL] if pr.labelled else []
 
     def event(self, action: str, n: int, label: str = "") -> Event:
         pr = self.prs[n]
@@ -103,44 +85,24 @@ class World:
         return Event("pull_request", payload)
 
     def run(self, event: Event, cancel: tuple[str, int] | None = None) -> tuple[int, str]:
-        from clone_action.main import main
-
-        self.runs += 1
-        run_dir = self.tmp / f"run{self.runs}"
-        run_dir.mkdir()
-        env = runner_env(
-            run_dir,
-            {"source-cluster": "prod", "comment": "false", "poll-interval": "5"},
-            event.payload,
-            event.name,
-        )
-        env["GITHUB_API_URL"] = self.github.url
-        hook = None
-        if cancel:
-            hook = SignalAt(cancel[1])
-            self.client.meta.events.register(cancel[0], hook)
-        stream = io.StringIO()
+        hook = SignalAt(cancel[1]) if cancel else None
+        if cancel and hook:
+            self.action.on(cancel[0], hook)
         try:
-            code = main(env, clock=self.clock, rds_client=self.client, stream=stream)
+            result = self.action.run({"comment": "false", "poll-interval": "5"}, event.payload, event.name)
         finally:
-            if hook is not None:
-                self.client.meta.events.unregister(cancel[0], hook)  # type: ignore[index]
-        log = stream.getvalue()
-        was_cancelled = "::error title=aurora-clone%3A cancelled::" in log
+            if cancel and hook:
+                self.action.off(cancel[0], hook)
+        was_cancelled = "::error title=aurora-clone%3A cancelled::" in result.log
         if was_cancelled:
             self.cancelled.append(event)
         else:
-            assert code == 0, log
-        assert "Traceback" not in log, log
-        outputs = parse_output_file((run_dir / "file_commands" / "output").read_text())
-        return (-1 if was_cancelled else code), outputs.get("action", "")
+            assert result.code == 0, result.log
+        assert "Traceback" not in result.log, result.log
+        return (-1 if was_cancelled else result.code), result.outputs.get("action", "")
 
     def clones(self) -> set[str]:
-        return {
-            c["DBClusterIdentifier"]
-            for c in self.rds.describe_db_clusters()["DBClusters"]
-            if c["DBClusterIdentifier"] not in ("prod", "analytics")
-        }
+        return set(self.action.aws.cluster_ids()) - {"prod", "analytics"}
 
 
 def play(world: World, step: Step) -> None:
@@ -168,7 +130,7 @@ def play(world: World, step: Step) -> None:
         pr.open = True
         event = world.event("reopened", step.pr)
     elif step.kind == "purge":
-        event = Event("schedule", {"schedule": "17 3 * * *"})
+        event = Event("schedule", schedule_event())
     else:
         if not world.history:
             return
@@ -199,65 +161,34 @@ steps = st.builds(
 )
 @given(sequence=st.lists(steps, min_size=1, max_size=8))
 def test_a_clone_exists_exactly_while_its_pr_is_open_and_labelled(
-    sequence: list[Step], github_server: FakeGitHub, tmp_path_factory: pytest.TempPathFactory
+    sequence: list[Step], moto: Moto, github_server: FakeGitHub, tmp_path_factory: pytest.TempPathFactory
 ) -> None:
-    import boto3
-    from moto import mock_aws
+    github_server.reset()
+    aws = Account.fresh(moto)
+    make_cluster(aws.rds, "analytics", tags=[("team", "data")])
+    before = {c["DBClusterIdentifier"]: c["TagList"] for c in aws.rds.describe_db_clusters()["DBClusters"]}
+    world = World(Harness(aws, tmp_path_factory.mktemp("lifecycle"), github_server))
+    world.publish()
 
-    from clone_action.aws.rds import make_client
+    for step in sequence:
+        play(world, step)
+    for event in list(world.cancelled):  # each user re-runs their cancelled job
+        world.cancelled.remove(event)
+        world.run(event)
+    world.run(Event("schedule", schedule_event()))
 
-    github = github_server
-    github.comments.clear()
-    github.pulls.clear()
-    github.labels.clear()
-    github.requests.clear()
-    github.failures.clear()
-    with mock_aws():
-        rds = boto3.client("rds", region_name=REGION)
-        # The source without its VPC (make_source's EC2 setup is half of each example's time).
-        rds.create_db_cluster(
-            DBClusterIdentifier="prod",
-            Engine="aurora-postgresql",
-            EngineVersion="16.4",
-            MasterUsername="app",
-            MasterUserPassword="prod-password-1",
-            DeletionProtection=True,
-            Tags=[{"Key": "env", "Value": "production"}],
+    wanted = {f"prod-pr-{n}" for n, pr in world.prs.items() if pr.open and pr.labelled}
+    assert world.clones() == wanted, (sequence, world.prs)
+    after = {c["DBClusterIdentifier"]: c["TagList"] for c in aws.rds.describe_db_clusters()["DBClusters"]}
+    assert {k: after[k] for k in ("prod", "analytics")} == {k: before[k] for k in ("prod", "analytics")}
+    changed = [
+        str(
+            params.get("DBInstanceIdentifier")
+            or params.get("DBClusterIdentifier")
+            or params.get("ResourceName")
         )
-        rds.create_db_instance(
-            DBInstanceIdentifier="prod-1",
-            DBClusterIdentifier="prod",
-            Engine="aurora-postgresql",
-            DBInstanceClass="db.r6g.large",
-        )
-        rds.create_db_cluster(
-            DBClusterIdentifier="analytics",
-            Engine="aurora-postgresql",
-            MasterUsername="a",
-            MasterUserPassword="password1",
-            Tags=[{"Key": "team", "Value": "data"}],
-        )
-        before = {c["DBClusterIdentifier"]: c["TagList"] for c in rds.describe_db_clusters()["DBClusters"]}
-        world = World(rds, make_client(), github, tmp_path_factory.mktemp("lifecycle"))
-
-        def changing(model: Any, params: dict[str, Any], **_: Any) -> None:
-            if not model.name.startswith("Describe"):
-                target = params.get("DBInstanceIdentifier") or params.get("DBClusterIdentifier")
-                world.changed.append(str(target or params.get("ResourceName", "")))
-
-        world.client.meta.events.register("provide-client-params.rds.*", changing)
-        world.publish()
-
-        for step in sequence:
-            play(world, step)
-        for event in list(world.cancelled):  # each user re-runs their cancelled job
-            world.cancelled.remove(event)
-            world.run(event)
-        world.run(Event("schedule", {"schedule": "17 3 * * *"}))
-
-        wanted = {f"prod-pr-{n}" for n, pr in world.prs.items() if pr.open and pr.labelled}
-        assert world.clones() == wanted, (sequence, world.prs)
-        after = {c["DBClusterIdentifier"]: c["TagList"] for c in rds.describe_db_clusters()["DBClusters"]}
-        assert {k: after[k] for k in ("prod", "analytics")} == {k: before[k] for k in ("prod", "analytics")}
-        strays = [t for t in world.changed if not t.rsplit(":", 1)[-1].startswith("prod-pr-")]
-        assert strays == [], strays
+        for name, params in world.action.calls.log
+        if not name.startswith("Describe")
+    ]
+    strays = [target for target in changed if not target.rsplit(":", 1)[-1].startswith("prod-pr-")]
+    assert strays == [], strays

@@ -14,75 +14,31 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from testkit.events import schedule_event
+from testkit.fake_aws import FUTURE, PAST, Account, Moto, make_clone, make_cluster
 from testkit.fake_github import FakeGitHub
+from testkit.harness import Harness
 from testkit.rds_model import common_error, fault
-from tests.integration.conftest import Harness
 
-SCHEDULE: dict[str, Any] = {"schedule": "17 3 * * *"}
-PAST, FUTURE = "2026-11-20T00:00:00Z", "2026-12-20T00:00:00Z"
-
-
-def clone(
-    action: Harness,
-    ident: str,
-    *,
-    pr: int,
-    expires: str | None,
-    repository: str = "acme/shop",
-    source: str = "prod",
-    instance: bool = False,
-) -> None:
-    """A clone as the action makes it (tags and all), straight through the RDS API.
-
-    `expires` None leaves the expiry tag out; `source` is the aurora-clone/source tag (the restore is
-    always from prod).
-    """
-    tags = [
-        {"Key": "aurora-clone/managed", "Value": "true"},
-        {"Key": "aurora-clone/repository", "Value": repository},
-        {"Key": "aurora-clone/pr", "Value": str(pr)},
-        {"Key": "aurora-clone/source", "Value": source},
-    ]
-    if expires is not None:
-        tags.append({"Key": "aurora-clone/expires-at", "Value": expires})
-    action.aws["rds"].restore_db_cluster_to_point_in_time(
-        SourceDBClusterIdentifier="prod",
-        DBClusterIdentifier=ident,
-        RestoreType="copy-on-write",
-        UseLatestRestorableTime=True,
-        DeletionProtection=False,
-        Tags=tags,
-    )
-    if instance:
-        action.aws["rds"].create_db_instance(
-            DBInstanceIdentifier=f"{ident}-1",
-            DBClusterIdentifier=ident,
-            Engine="aurora-postgresql",
-            DBInstanceClass="db.r6g.large",
-            Tags=tags,
-        )
+SCHEDULE = schedule_event()
 
 
 @pytest.fixture
 def account(action: Harness, github: FakeGitHub) -> Harness:
     """Side by side: expired, closed-PR, live and foreign clones, an unmanaged cluster, the source."""
-    clone(action, "prod-pr-1", pr=1, expires=PAST)  # expired, PR still open
-    clone(action, "prod-pr-2", pr=2, expires=FUTURE)  # PR closed
-    clone(action, "prod-pr-3", pr=3, expires=FUTURE)  # live
-    clone(action, "prod-other-pr-4", pr=4, expires=PAST, repository="acme/other")  # expired, other repo
-    clone(action, "prod-other-pr-5", pr=5, expires=FUTURE, repository="acme/other")  # other repo, PR closed
-    action.aws["rds"].create_db_cluster(
-        DBClusterIdentifier="analytics",
-        Engine="aurora-postgresql",
-        MasterUsername="a",
-        MasterUserPassword="password1",
-    )
+    rds = action.aws.rds
+    make_clone(rds, "prod-pr-1", pr=1, expires=PAST)  # expired, PR still open
+    make_clone(rds, "prod-pr-2", pr=2, expires=FUTURE)  # PR closed
+    make_clone(rds, "prod-pr-3", pr=3, expires=FUTURE)  # live
+    make_clone(rds, "prod-other-pr-4", pr=4, expires=PAST, repository="acme/other")  # expired, other repo
+    make_clone(rds, "prod-other-pr-5", pr=5, expires=FUTURE, repository="acme/other")  # PR closed
+    make_cluster(rds, "analytics")
     github.pulls.update({1: "open", 2: "closed", 3: "open"})
     return action
 
 
 def remaining(action: Harness) -> list[str]:
-    return sorted(c["DBClusterIdentifier"] for c in action.aws["rds"].describe_db_clusters()["DBClusters"])
+    return sorted(c["DBClusterIdentifier"] for c in action.aws.rds.describe_db_clusters()["DBClusters"])
 
 
 def test_purge_deletes_expired_and_closed_pr_clones_of_this_repository(
@@ -196,7 +152,7 @@ def test_candidates_are_found_across_describe_pages(account: Harness) -> None:
 
 
 def test_nothing_to_purge_is_a_notice(action: Harness, github: FakeGitHub) -> None:
-    clone(action, "prod-pr-3", pr=3, expires=FUTURE)
+    make_clone(action.aws.rds, "prod-pr-3", pr=3, expires=FUTURE)
     github.pulls[3] = "open"
 
     result = action.run({"mode": "purge"}, event={}, event_name="workflow_dispatch")
@@ -228,9 +184,11 @@ def deletes(action: Harness) -> list[str]:
 def test_a_cluster_another_clone_names_as_its_source_is_kept(action: Harness, github: FakeGitHub) -> None:
     # A clone promoted to be a source (a golden copy made by hand), expired, deletion protection off,
     # and a clone of it made by another repository; the nightly workflow gives no source-cluster.
-    clone(action, "golden", pr=9, expires=PAST, instance=True)
-    clone(action, "golden-pr-10", pr=10, expires=FUTURE, repository="acme/other", source="golden")
-    clone(action, "prod-pr-1", pr=1, expires=PAST)
+    make_clone(action.aws.rds, "golden", pr=9, expires=PAST, instance=True)
+    make_clone(
+        action.aws.rds, "golden-pr-10", pr=10, expires=FUTURE, repository="acme/other", source="golden"
+    )
+    make_clone(action.aws.rds, "prod-pr-1", pr=1, expires=PAST)
     github.pulls.update({1: "open", 9: "closed", 10: "open"})
 
     result = action.run(event=SCHEDULE, event_name="schedule", inputs={"source-cluster": ""})
@@ -249,8 +207,8 @@ def test_a_cluster_another_clone_names_as_its_source_is_kept(action: Harness, gi
 def test_the_source_cluster_input_is_kept_though_tagged_and_expired(
     action: Harness, github: FakeGitHub
 ) -> None:
-    clone(action, "staging", pr=4, expires=PAST, instance=True)
-    clone(action, "prod-pr-1", pr=1, expires=PAST)
+    make_clone(action.aws.rds, "staging", pr=4, expires=PAST, instance=True)
+    make_clone(action.aws.rds, "prod-pr-1", pr=1, expires=PAST)
     github.pulls.update({1: "open", 4: "closed"})
 
     result = action.run(
@@ -270,7 +228,7 @@ def test_a_golden_copy_tag_seen_only_at_the_fresh_check_keeps_the_clone(
     action: Harness, github: FakeGitHub
 ) -> None:
     """The guards run again on the describe just before the deletes: a tag added after the listing."""
-    clone(action, "prod-pr-1", pr=1, expires=PAST)
+    make_clone(action.aws.rds, "prod-pr-1", pr=1, expires=PAST)
     github.pulls[1] = "open"
     filtered: list[bool] = []
 
@@ -295,10 +253,10 @@ def test_a_golden_copy_tag_seen_only_at_the_fresh_check_keeps_the_clone(
 
 
 def test_a_missing_or_unreadable_expiry_is_not_expired(action: Harness, github: FakeGitHub) -> None:
-    clone(action, "prod-pr-6", pr=6, expires=None)
-    clone(action, "prod-pr-7", pr=7, expires="soon")
-    clone(action, "prod-pr-8", pr=8, expires="2026-11-20")  # a date without the time
-    clone(action, "prod-pr-1", pr=1, expires=PAST)
+    make_clone(action.aws.rds, "prod-pr-6", pr=6, expires=None)
+    make_clone(action.aws.rds, "prod-pr-7", pr=7, expires="soon")
+    make_clone(action.aws.rds, "prod-pr-8", pr=8, expires="2026-11-20")  # a date without the time
+    make_clone(action.aws.rds, "prod-pr-1", pr=1, expires=PAST)
     github.pulls.update({1: "open", 6: "closed", 7: "open", 8: "open"})
 
     result = action.run({"mode": "purge"}, event={}, event_name="workflow_dispatch")
@@ -326,7 +284,7 @@ def test_a_missing_or_unreadable_expiry_is_not_expired(action: Harness, github: 
 def test_only_unreadable_expiries_is_nothing_to_purge_with_the_kept_listed(
     action: Harness, github: FakeGitHub
 ) -> None:
-    clone(action, "prod-pr-6", pr=6, expires="")
+    make_clone(action.aws.rds, "prod-pr-6", pr=6, expires="")
 
     result = action.run({"mode": "purge"}, event={}, event_name="workflow_dispatch")
 
@@ -346,8 +304,8 @@ def test_only_unreadable_expiries_is_nothing_to_purge_with_the_kept_listed(
 def backlog(action: Harness, github: FakeGitHub) -> Harness:
     """21 expired clones of acme/shop, one more than the default max-deletions, and a live one."""
     for n in range(1, 22):
-        clone(action, f"prod-pr-{n}", pr=n, expires=PAST, instance=n == 1)
-    clone(action, "prod-pr-30", pr=30, expires=FUTURE)
+        make_clone(action.aws.rds, f"prod-pr-{n}", pr=n, expires=PAST, instance=n == 1)
+    make_clone(action.aws.rds, "prod-pr-30", pr=30, expires=FUTURE)
     github.pulls.update({n: "open" for n in range(1, 31)})
     return action
 
@@ -435,7 +393,7 @@ def test_purge_makes_at_most_3_rds_calls_a_deleted_clone_paced_under_10_a_second
     action: Harness, github: FakeGitHub
 ) -> None:
     for n in range(1, 21):
-        clone(action, f"prod-pr-{n}", pr=n, expires=PAST, instance=True)
+        make_clone(action.aws.rds, f"prod-pr-{n}", pr=n, expires=PAST, instance=True)
     github.pulls.update({n: "open" for n in range(1, 21)})
     at: list[float] = []
     action.on("provide-client-params.rds.*", lambda **_: at.append(action.clock.monotonic()))
@@ -466,7 +424,7 @@ def test_every_delete_follows_an_ownership_check_of_that_clone_in_its_batch(
     action: Harness, github: FakeGitHub
 ) -> None:
     for n in range(1, 13):
-        clone(action, f"prod-pr-{n}", pr=n, expires=PAST, instance=True)
+        make_clone(action.aws.rds, f"prod-pr-{n}", pr=n, expires=PAST, instance=True)
     github.pulls.update({n: "open" for n in range(1, 13)})
 
     result = action.run({"mode": "purge"}, event={}, event_name="workflow_dispatch")
@@ -489,9 +447,9 @@ def test_every_delete_follows_an_ownership_check_of_that_clone_in_its_batch(
 
 
 def test_a_foreign_instance_in_a_clone_refuses_that_clone_only(action: Harness, github: FakeGitHub) -> None:
-    clone(action, "prod-pr-1", pr=1, expires=PAST, instance=True)
-    clone(action, "prod-pr-2", pr=2, expires=PAST, instance=True)
-    action.aws["rds"].create_db_instance(
+    make_clone(action.aws.rds, "prod-pr-1", pr=1, expires=PAST, instance=True)
+    make_clone(action.aws.rds, "prod-pr-2", pr=2, expires=PAST, instance=True)
+    action.aws.rds.create_db_instance(
         DBInstanceIdentifier="someones-replica",
         DBClusterIdentifier="prod-pr-1",
         Engine="aurora-postgresql",
@@ -519,7 +477,7 @@ def test_a_clone_busy_at_its_delete_goes_through_the_patient_path(
     action: Harness, github: FakeGitHub
 ) -> None:
     """RDS refuses the quick delete (the cluster is modifying); teardown's deletion waits and retries."""
-    clone(action, "prod-pr-1", pr=1, expires=PAST, instance=True)
+    make_clone(action.aws.rds, "prod-pr-1", pr=1, expires=PAST, instance=True)
     github.pulls[1] = "open"
     refusals: list[str] = []
 
@@ -569,6 +527,7 @@ CLUSTER = st.fixed_dictionaries(
     dry_run=st.booleans(),
 )
 def test_purge_never_deletes_what_it_must_keep(
+    moto: Moto,
     tmp_path_factory: pytest.TempPathFactory,
     github: FakeGitHub,
     clusters: list[dict[str, Any]],
@@ -578,52 +537,45 @@ def test_purge_never_deletes_what_it_must_keep(
     max_deletions: int,
     dry_run: bool,
 ) -> None:
-    import boto3
-    from moto import mock_aws
-
-    from scripts.fake_aws import make_source
-
-    github.pulls.clear()
+    github.reset()
     github.pulls.update({n: "open" if n in open_prs else "closed" for n in range(1, 5)})
-    with mock_aws():
-        rds, ec2 = boto3.client("rds"), boto3.client("ec2")
-        make_source(rds, ec2)
-        action = Harness({"rds": rds, "ec2": ec2}, tmp_path_factory.mktemp("purge"), github)
-        for n, c in enumerate(clusters):
-            source = c["source"] if c["source"] == "prod" else f"c{c['source']}"
-            if c["managed"]:
-                clone(
-                    action,
-                    f"c{n}",
-                    pr=c["pr"],
-                    expires=EXPIRIES[c["expiry"]],
-                    repository=c["repository"],
-                    source=source,
-                    instance=c["instance"],
-                )
-            else:
-                rds.restore_db_cluster_to_point_in_time(
-                    SourceDBClusterIdentifier="prod",
-                    DBClusterIdentifier=f"c{n}",
-                    RestoreType="copy-on-write",
-                    UseLatestRestorableTime=True,
-                    DeletionProtection=False,
-                    Tags=[{"Key": "aurora-clone/source", "Value": source}, {"Key": "team", "Value": "data"}],
-                )
-        before = set(remaining(action))
+    action = Harness(Account.fresh(moto), tmp_path_factory.mktemp("purge"), github)
+    rds = action.aws.rds
+    for n, c in enumerate(clusters):
+        source = c["source"] if c["source"] == "prod" else f"c{c['source']}"
+        if c["managed"]:
+            make_clone(
+                rds,
+                f"c{n}",
+                pr=c["pr"],
+                expires=EXPIRIES[c["expiry"]],
+                repository=c["repository"],
+                source=source,
+                instance=c["instance"],
+            )
+        else:
+            rds.restore_db_cluster_to_point_in_time(
+                SourceDBClusterIdentifier="prod",
+                DBClusterIdentifier=f"c{n}",
+                RestoreType="copy-on-write",
+                UseLatestRestorableTime=True,
+                DeletionProtection=False,
+                Tags=[{"Key": "aurora-clone/source", "Value": source}, {"Key": "team", "Value": "data"}],
+            )
+    before = set(remaining(action))
 
-        result = action.run(
-            {
-                "mode": "purge",
-                "source-cluster": source_cluster,
-                "purge-scope": scope,
-                "max-deletions": str(max_deletions),
-                "dry-run": str(dry_run).lower(),
-            },
-            event={},
-            event_name="workflow_dispatch",
-        )
-        deleted = before - set(remaining(action))
+    result = action.run(
+        {
+            "mode": "purge",
+            "source-cluster": source_cluster,
+            "purge-scope": scope,
+            "max-deletions": str(max_deletions),
+            "dry-run": str(dry_run).lower(),
+        },
+        event={},
+        event_name="workflow_dispatch",
+    )
+    deleted = before - set(remaining(action))
 
     sources = {
         f"c{c['source']}" if c["source"] != "prod" else "prod"
@@ -658,7 +610,7 @@ def test_the_max_deletions_error_names_30_clones_and_the_summary_all(
     action: Harness, github: FakeGitHub
 ) -> None:
     for n in range(1, 33):
-        clone(action, f"prod-pr-{n}", pr=n, expires=PAST)
+        make_clone(action.aws.rds, f"prod-pr-{n}", pr=n, expires=PAST)
     github.pulls.update({n: "open" for n in range(1, 33)})
 
     result = action.run({"mode": "purge", "max-deletions": "31"}, event={}, event_name="workflow_dispatch")

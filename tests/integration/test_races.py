@@ -10,9 +10,9 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from testkit.events import pr_event
 from testkit.fake_github import FakeGitHub
-from tests.helpers import pr_event
-from tests.integration.conftest import Harness
+from testkit.harness import Harness
 
 CLONE = "prod-pr-7"
 INSTANCE = "prod-pr-7-1"
@@ -82,7 +82,7 @@ def test_a_teardown_between_the_restore_and_the_instance_leaves_nothing_behind(
     (error,) = errors(clone.log)
     assert f"The clone '{CLONE}' was deleted before its DB instance could be added" in error
     assert action.cluster(CLONE) is None
-    instances = action.aws["rds"].describe_db_instances()["DBInstances"]
+    instances = action.aws.rds.describe_db_instances()["DBInstances"]
     assert [i["DBInstanceIdentifier"] for i in instances] == ["prod-1"]  # the source's only
     assert action.calls.names().count("RestoreDBClusterToPointInTime") == 1
 
@@ -92,7 +92,7 @@ def test_an_instance_a_clone_run_adds_after_the_teardown_looked_is_deleted_too(
 ) -> None:
     """Teardown lists no instance (the clone run has not added it yet); by the cluster's delete it has one."""
     maker = other_run(action, tmp_path, "maker")
-    rds = action.aws["rds"]
+    rds = action.aws.rds
     clone = action.run()
     assert clone.code == 0, clone.log
     rds.delete_db_instance(DBInstanceIdentifier=INSTANCE, SkipFinalSnapshot=True)
@@ -112,7 +112,7 @@ def test_an_instance_a_clone_run_adds_after_the_teardown_looked_is_deleted_too(
 def test_instance_already_exists_after_a_lost_answer_is_our_instance_reused(action: Harness) -> None:
     """The first CreateDBInstance reached RDS but its answer was lost (an SDK retry, or a run
     cancelled after sending it): RDS answers the next one DBInstanceAlreadyExists."""
-    rds = action.aws["rds"]
+    rds = action.aws.rds
 
     def earlier_request_made_it(params: dict[str, Any], **_: Any) -> None:
         rds.create_db_instance(**{k: v for k, v in params.items()})
@@ -129,7 +129,7 @@ def test_instance_already_exists_after_a_lost_answer_is_our_instance_reused(acti
 def test_instance_already_exists_in_another_cluster_is_refused_and_nothing_is_changed(
     action: Harness,
 ) -> None:
-    rds = action.aws["rds"]
+    rds = action.aws.rds
     rds.create_db_cluster(
         DBClusterIdentifier="analytics",
         Engine="aurora-postgresql",

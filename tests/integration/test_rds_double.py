@@ -11,8 +11,8 @@ from typing import Any
 
 import pytest
 
+from testkit.fake_aws import Account, Moto
 from testkit.real_rds import SERVERLESS_V2_REFUSAL
-from tests.conftest import server_clients
 
 
 def restore(rds: Any, clone_id: str, source: str = "prod", **extra: Any) -> dict[str, Any]:
@@ -32,15 +32,15 @@ def cluster(rds: Any, ident: str) -> dict[str, Any]:
     return dict(rds.describe_db_clusters(DBClusterIdentifier=ident)["DBClusters"][0])
 
 
-def test_a_restore_over_an_existing_cluster_is_already_exists(aws: dict[str, Any]) -> None:
-    rds = aws["rds"]
+def test_a_restore_over_an_existing_cluster_is_already_exists(aws: Account) -> None:
+    rds = aws.rds
     restore(rds, "c1")
     with pytest.raises(rds.exceptions.DBClusterAlreadyExistsFault):
         restore(rds, "c1")
 
 
-def test_a_restore_takes_the_api_defaults_not_the_sources(aws: dict[str, Any]) -> None:
-    rds = aws["rds"]
+def test_a_restore_takes_the_api_defaults_not_the_sources(aws: Account) -> None:
+    rds = aws.rds
     rds.modify_db_cluster(DBClusterIdentifier="prod", Port=6543, ApplyImmediately=True)
 
     clone = cluster(rds, restore(rds, "c1")["DBClusterIdentifier"])
@@ -50,8 +50,8 @@ def test_a_restore_takes_the_api_defaults_not_the_sources(aws: dict[str, Any]) -
     assert clone["EngineLifecycleSupport"] == "open-source-rds-extended-support"
 
 
-def test_copy_on_write_clones_share_the_sources_clone_group_up_to_15(aws: dict[str, Any]) -> None:
-    rds = aws["rds"]
+def test_copy_on_write_clones_share_the_sources_clone_group_up_to_15(aws: Account) -> None:
+    rds = aws.rds
     assert "CloneGroupId" not in cluster(rds, "prod")  # null until the first clone
     for n in range(15):
         restore(rds, f"c{n}")
@@ -64,8 +64,8 @@ def test_copy_on_write_clones_share_the_sources_clone_group_up_to_15(aws: dict[s
     assert sixteenth["CloneGroupId"] != group  # a full copy (the double's choice: see real_rds.py)
 
 
-def test_a_source_without_instances_cannot_be_cloned(aws: dict[str, Any]) -> None:
-    rds = aws["rds"]
+def test_a_source_without_instances_cannot_be_cloned(aws: Account) -> None:
+    rds = aws.rds
     rds.create_db_cluster(
         DBClusterIdentifier="empty",
         Engine="aurora-postgresql",
@@ -76,8 +76,8 @@ def test_a_source_without_instances_cannot_be_cloned(aws: dict[str, Any]) -> Non
         restore(rds, "c1", source="empty")
 
 
-def test_a_stopped_cluster_refuses_changes_with_the_wire_codes(aws: dict[str, Any]) -> None:
-    rds = aws["rds"]
+def test_a_stopped_cluster_refuses_changes_with_the_wire_codes(aws: Account) -> None:
+    rds = aws.rds
     restore(rds, "c1", ServerlessV2ScalingConfiguration={"MinCapacity": 0.5, "MaxCapacity": 2})
     rds.create_db_instance(
         DBInstanceIdentifier="c1-1",
@@ -99,8 +99,8 @@ def test_a_stopped_cluster_refuses_changes_with_the_wire_codes(aws: dict[str, An
     assert cluster(rds, "c1")["Status"] == "available"
 
 
-def test_a_serverless_instance_needs_the_clusters_scaling_configuration(aws: dict[str, Any]) -> None:
-    rds = aws["rds"]
+def test_a_serverless_instance_needs_the_clusters_scaling_configuration(aws: Account) -> None:
+    rds = aws.rds
     restore(rds, "c1")
     with pytest.raises(rds.exceptions.InvalidDBClusterStateFault) as caught:
         rds.create_db_instance(
@@ -112,15 +112,15 @@ def test_a_serverless_instance_needs_the_clusters_scaling_configuration(aws: dic
     assert caught.value.response["Error"]["Message"] == SERVERLESS_V2_REFUSAL
 
 
-def test_not_found_arrives_under_its_wire_code(aws: dict[str, Any]) -> None:
-    rds = aws["rds"]
+def test_not_found_arrives_under_its_wire_code(aws: Account) -> None:
+    rds = aws.rds
     with pytest.raises(rds.exceptions.DBInstanceNotFoundFault) as caught:
         rds.describe_db_instances(DBInstanceIdentifier="nope")
     assert caught.value.response["Error"]["Code"] == "DBInstanceNotFound"
 
 
-def test_engine_versions_say_what_serverless_v2_allows_also_through_a_server(moto_url: str) -> None:
-    rds, _ = server_clients(moto_url)
+def test_engine_versions_say_what_serverless_v2_allows_also_through_a_server(moto: Moto) -> None:
+    rds = moto.client("rds", over_http=True)
 
     (pg,) = rds.describe_db_engine_versions(Engine="aurora-postgresql", EngineVersion="14.9")[
         "DBEngineVersions"
@@ -133,8 +133,8 @@ def test_engine_versions_say_what_serverless_v2_allows_also_through_a_server(mot
     assert "ServerlessV2FeaturesSupport" not in mysql2
 
 
-def test_an_instance_for_a_cluster_that_does_not_exist_is_cluster_not_found(aws: dict[str, Any]) -> None:
-    rds = aws["rds"]
+def test_an_instance_for_a_cluster_that_does_not_exist_is_cluster_not_found(aws: Account) -> None:
+    rds = aws.rds
     with pytest.raises(rds.exceptions.DBClusterNotFoundFault):
         rds.create_db_instance(
             DBInstanceIdentifier="gone-1",
@@ -148,8 +148,8 @@ def test_an_instance_for_a_cluster_that_does_not_exist_is_cluster_not_found(aws:
     )
 
 
-def test_a_clone_made_again_under_its_name_right_after_its_deletion_is_made(aws: dict[str, Any]) -> None:
-    rds = aws["rds"]
+def test_a_clone_made_again_under_its_name_right_after_its_deletion_is_made(aws: Account) -> None:
+    rds = aws.rds
     restore(rds, "again", DeletionProtection=False)
     rds.delete_db_cluster(DBClusterIdentifier="again", SkipFinalSnapshot=True)
 

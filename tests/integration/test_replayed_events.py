@@ -6,9 +6,9 @@ carries no pull request at all. The action asks GitHub (the fake, over real HTTP
 
 from __future__ import annotations
 
+from testkit.events import pr_event
 from testkit.fake_github import BAD_GATEWAY, FakeGitHub, instant_retries
-from tests.helpers import pr_event
-from tests.integration.conftest import Harness
+from testkit.harness import Harness
 
 CLONE = "prod-pr-7"
 

@@ -7,9 +7,9 @@ from typing import Any
 import pytest
 from botocore.awsrequest import AWSResponse
 
+from testkit.events import REPOSITORY, pr_event
+from testkit.harness import Harness
 from testkit.rds_model import busy, common_error, statuses
-from tests.helpers import REPOSITORY, pr_event
-from tests.integration.conftest import Harness
 
 CLONE = "prod-pr-7"
 CLOSED = pr_event("closed")
@@ -29,7 +29,7 @@ def make_cluster(
     action: Harness, ident: str = CLONE, tags: list[dict[str, str]] | None = None, **extra: Any
 ) -> None:
     """A cluster made by someone else (or by hand), with an instance."""
-    rds = action.aws["rds"]
+    rds = action.aws.rds
     rds.create_db_cluster(
         DBClusterIdentifier=ident,
         Engine="aurora-postgresql",
@@ -324,7 +324,7 @@ def test_the_source_named_as_clone_id_without_source_cluster_is_refused_by_its_t
 
 def test_a_foreign_instance_in_the_clone_stops_the_whole_teardown(action: Harness) -> None:
     action.run()
-    action.aws["rds"].create_db_instance(
+    action.aws.rds.create_db_instance(
         DBInstanceIdentifier="someones-reporting-replica",
         DBClusterIdentifier=CLONE,
         Engine="aurora-postgresql",

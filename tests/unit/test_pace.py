@@ -7,7 +7,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from clone_action.pace import TokenBucket
-from tests.helpers import FakeClock
+from testkit.clock import FakeClock
 
 
 def busiest(times: list[float], window: float) -> int:

@@ -14,8 +14,8 @@ from clone_action.aws.states import READY, is_transient
 from clone_action.aws.tags import tag_problem
 from clone_action.clock import Budget
 from clone_action.errors import CloneStateError, WaitTimeout
+from testkit.clock import FakeClock
 from testkit.rds_model import CLUSTER_STATES, INSTANCE_STATES
-from tests.helpers import FakeClock
 
 
 def rds_tag_regex() -> Any:

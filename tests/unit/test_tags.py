@@ -8,7 +8,8 @@ from typing import Any
 import pytest
 
 from clone_action.aws.tags import clone_tags, format_expiry, ownership_problem, tag_map
-from tests.helpers import NOW, REPOSITORY
+from testkit.clock import NOW
+from testkit.events import REPOSITORY
 
 OURS = [
     {"Key": "aurora-clone/managed", "Value": "true"},

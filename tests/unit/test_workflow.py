@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from clone_action.workflow import Workflow, md_cell, neutralise
-from tests.helpers import parse_output_file
+from testkit.runner import parse_output_file
 
 COMMAND_PREFIXES = ("::", "##[")
 
