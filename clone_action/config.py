@@ -5,14 +5,18 @@ from __future__ import annotations
 import re
 import string
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import timedelta
+from typing import Literal, cast, get_args
 
 from .aws.tags import MAX_TAGS, OWN_KEYS, tag_problem
 from .errors import InputError
 
-MODES = ("auto", "clone", "teardown", "purge")
-PURGE_SCOPES = ("repository", "all")
+Action = Literal["clone", "teardown", "purge"]  # what a run does; mode: auto picks one by the event
+Mode = Literal["auto", Action]
+MODES: tuple[Mode, ...] = get_args(Mode)
+PurgeScope = Literal["repository", "all"]
+PURGE_SCOPES: tuple[PurgeScope, ...] = get_args(PurgeScope)
 CLONE_ID_FIELDS = ("source", "pr", "repo", "owner")
 DEFAULT_CLONE_ID = "{source}-pr-{pr}"
 
@@ -56,7 +60,7 @@ IDENTIFIER_RULE = "1-63 letters, digits and hyphens, starting with a letter, no 
 class Inputs:
     """Every input of the action, parsed and checked."""
 
-    mode: str = "auto"
+    mode: Mode = "auto"
     source_cluster: str = ""
     label: str = "clone-db"
     clone_id: str = DEFAULT_CLONE_ID
@@ -79,9 +83,11 @@ class Inputs:
     comment: bool = True
     github_token: str = ""
     manage_master_password: bool = False
-    purge_scope: str = "repository"
+    purge_scope: PurgeScope = "repository"
     max_deletions: int = 20
     dry_run: bool = False
+    # Each input as the step gave it (defaults merged), for an error that shows what was given.
+    given: Mapping[str, str] = field(default_factory=dict, compare=False, repr=False)
 
     @property
     def serverless(self) -> bool:
@@ -99,11 +105,13 @@ class _Reader:
     def __init__(self, env: Mapping[str, str]) -> None:
         self.env = env
         self.problems: list[str] = []
+        self.given: dict[str, str] = {}
 
     def raw(self, name: str) -> str:
         value = self.env.get(env_name(name))
         if value is None:
             value = DEFAULTS.get(name, "")
+        self.given[name] = value.strip()
         return value.strip()
 
     def problem(self, name: str, value: str, rule: str) -> None:
@@ -172,9 +180,21 @@ def template_fields(template: str) -> list[str] | None:
 
 
 def parse_inputs(env: Mapping[str, str]) -> Inputs:
-    """Read and check every input, in action.yml's order; raise InputError listing every problem."""
+    """Read and check every input; raise InputError listing every problem."""
+    inputs, problems = read_inputs(env)
+    if problems:
+        raise InputError(problems, given=inputs.given)
+    return inputs
+
+
+def read_inputs(env: Mapping[str, str]) -> tuple[Inputs, list[str]]:
+    """Read and check every input, in action.yml's order: the inputs, and every problem found.
+
+    An input with a problem reads as its default, so that the mode's own checks can still run
+    and every mistake is reported in one run.
+    """
     r = _Reader(env)
-    mode = r.choice("mode", MODES)
+    mode = cast(Mode, r.choice("mode", MODES))
 
     source = r.text("source-cluster")
     if source.lower().startswith("arn:"):
@@ -188,8 +208,6 @@ def parse_inputs(env: Mapping[str, str]) -> Inputs:
         )
     elif source and not is_identifier(source):
         r.problem("source-cluster", source, "expected a DB cluster identifier: " + IDENTIFIER_RULE)
-    if mode == "clone" and not source:
-        r.problems.append("source-cluster: required when mode is clone; give the cluster to clone")
 
     label = r.text("label")
     if not label or len(label) > 50:
@@ -281,7 +299,7 @@ def parse_inputs(env: Mapping[str, str]) -> Inputs:
     manifest, manifest_set = r.lines("manifest"), r.lines("manifest-set")
     comment = r.boolean("comment")
     manage_master_password = r.boolean("manage-master-password")
-    purge_scope = r.choice("purge-scope", PURGE_SCOPES)
+    purge_scope = cast(PurgeScope, r.choice("purge-scope", PURGE_SCOPES))
     max_deletions: int | None = None
     if r.raw("max-deletions") == "0":
         r.problem(
@@ -292,35 +310,38 @@ def parse_inputs(env: Mapping[str, str]) -> Inputs:
     else:
         max_deletions = r.whole("max-deletions", 1, "a whole number of clones")
     dry_run = r.boolean("dry-run")
-    if r.problems:
-        raise InputError(r.problems)
-    # Without problems, every value with a default has parsed.
-    assert None not in (min_capacity, max_capacity, ttl, timeout_minutes, poll_interval, max_deletions)
-    return Inputs(
+    inputs = Inputs(
         mode=mode,
         source_cluster=source.lower(),
         label=label,
         clone_id=clone_id,
         pr_number=pr_number,
         instance_class=instance_class,
-        min_capacity=min_capacity or 0.0,
-        max_capacity=max_capacity or 0.0,
+        min_capacity=_default(min_capacity, "min-capacity"),
+        max_capacity=_default(max_capacity, "max-capacity"),
         seconds_until_auto_pause=auto_pause,
         db_subnet_group=subnet_group,
         security_group_ids=security_groups,
         db_cluster_parameter_group=parameter_group,
         publicly_accessible=publicly_accessible,
         tags=tuple(tags),
-        ttl=ttl or timedelta(),
+        ttl=ttl or parse_ttl(DEFAULTS["ttl"]) or timedelta(),
         wait=wait,
-        timeout_minutes=timeout_minutes or 0,
-        poll_interval=poll_interval or 0,
+        timeout_minutes=timeout_minutes or int(DEFAULTS["timeout-minutes"]),
+        poll_interval=poll_interval or int(DEFAULTS["poll-interval"]),
         manifest=manifest,
         manifest_set=manifest_set,
         comment=comment,
         github_token=r.raw("github-token"),
         manage_master_password=manage_master_password,
         purge_scope=purge_scope,
-        max_deletions=max_deletions or 0,
+        max_deletions=max_deletions or int(DEFAULTS["max-deletions"]),
         dry_run=dry_run,
+        given=r.given,
     )
+    return inputs, r.problems
+
+
+def _default(value: float | None, name: str) -> float:
+    """A number input as parsed, or its default when it had a problem (reported already)."""
+    return float(DEFAULTS[name]) if value is None else value

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
-from .config import Inputs
+from .config import Action, Inputs
 from .errors import ActionError, InputError
 
 if TYPE_CHECKING:
@@ -26,21 +26,17 @@ class RunContext:
     event_name: str = ""
     repository: str = ""
     workspace: Path = Path("/github/workspace")
-    output_file: Path | None = None
-    summary_file: Path | None = None
     server_url: str = "https://github.com"
     api_url: str = "https://api.github.com"
     run_id: str = ""
     actor: str = ""
     aws_region: str = ""
-    debug: bool = False
     event_action: str = ""
     event_label: str = ""
     pr_number: int | None = None
     pr_labels: tuple[str, ...] = ()
     pr_state: str = ""
     head_repository: str = ""
-    payload: Mapping[str, Any] = field(default_factory=dict, compare=False, repr=False)
 
     @property
     def owner(self) -> str:
@@ -109,27 +105,22 @@ def read_context(env: Mapping[str, str]) -> RunContext:
     payload = _load_event(_path(env, "GITHUB_EVENT_PATH"))
     pr = payload.get("pull_request") or {}
     number = pr.get("number") or payload.get("number")
-    output_file, summary_file = workflow_files(env)
     return RunContext(
         event_name=env.get("GITHUB_EVENT_NAME", ""),
         repository=env.get("GITHUB_REPOSITORY", ""),
         workspace=Path(env.get("GITHUB_WORKSPACE") or "/github/workspace"),
-        output_file=output_file,
-        summary_file=summary_file,
         server_url=(env.get("GITHUB_SERVER_URL") or "https://github.com").rstrip("/"),
         api_url=(env.get("GITHUB_API_URL") or "https://api.github.com").rstrip("/"),
         run_id=env.get("GITHUB_RUN_ID", ""),
         actor=env.get("GITHUB_ACTOR", ""),
         # configure-aws-credentials sets both; botocore reads only AWS_DEFAULT_REGION.
         aws_region=env.get("AWS_REGION") or env.get("AWS_DEFAULT_REGION") or "",
-        debug=env.get("RUNNER_DEBUG") == "1",
         event_action=str(payload.get("action") or ""),
         event_label=str((payload.get("label") or {}).get("name") or ""),
         pr_number=number if isinstance(number, int) else None,
         pr_labels=tuple(str(lbl.get("name", "")) for lbl in pr.get("labels") or [] if isinstance(lbl, dict)),
         pr_state=str(pr.get("state") or ""),
         head_repository=str(((pr.get("head") or {}).get("repo") or {}).get("full_name") or ""),
-        payload=payload,
     )
 
 
@@ -137,7 +128,7 @@ def read_context(env: Mapping[str, str]) -> RunContext:
 class Route:
     """What to do in this run, and a sentence saying why."""
 
-    mode: str  # clone, teardown, purge or none
+    mode: Action | Literal["none"]
     reason: str
 
 

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import json
+import re
+from collections.abc import Mapping
+
 
 class ActionError(Exception):
     """A failure shown to a person: a one-line title, and a detail that says how to fix it."""
@@ -28,22 +32,39 @@ class InputError(ActionError):
 
     kind = "Invalid input"
 
-    def __init__(self, problems: list[str]) -> None:
+    def __init__(self, problems: list[str], *, given: Mapping[str, str] | None = None) -> None:
         self.problems = list(problems)
         lines = "\n".join(f"- {p}" for p in self.problems)
         noun = "input is" if len(self.problems) == 1 else "inputs are"
         super().__init__(
             f"{len(self.problems)} {noun} not valid; nothing was changed.\n{lines}",
             cause="A value in the `with:` block of this step, or a PR number the event does not give.",
-            fix="Correct the `with:` block of this step in your workflow and run it again.",
-            snippet=(
-                "- uses: org/aurora-clone-action@v1\n"
-                "  with:\n"
-                "    source-cluster: my-production-cluster\n"
-                "    ttl: 3d              # 30m, 12h, 7d\n"
-                "    timeout-minutes: 60  # whole minutes"
-            ),
+            fix=INPUT_FIX,
+            snippet=given_inputs(self.problems, given or {}),
         )
+
+
+INPUT_FIX = (
+    "Correct the `with:` block of this step in your workflow (each line above says how) and run it again."
+)
+_PLAIN = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.,/@+-]*")
+
+
+def given_inputs(problems: list[str], given: Mapping[str, str]) -> str:
+    """The step's `with:` lines of the inputs that failed, as the step gave them (YAML)."""
+    names = [name for p in problems if (name := p.partition(":")[0]) in given]
+    if not names:
+        return ""
+    lines = ["- uses: org/aurora-clone-action@v1", "  with:  # the inputs that are not valid, as given"]
+    for name in dict.fromkeys(names):
+        value = "***" if name == "github-token" else given[name]
+        if "\n" in value:
+            lines += [f"    {name}: |", *(f"      {line}" for line in value.splitlines())]
+        elif not value:
+            lines.append(f"    {name}:  # not set")
+        else:
+            lines.append(f"    {name}: {value if _PLAIN.fullmatch(value) else json.dumps(value)}")
+    return "\n".join(lines)
 
 
 class AwsError(ActionError):

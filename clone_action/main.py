@@ -7,12 +7,13 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, TextIO
 
+from . import modes
 from .aws.tags import format_expiry
 from .cancel import Cancelled, Ledger, cancellable
 from .clock import Clock, SystemClock
-from .config import parse_inputs
+from .config import read_inputs
 from .context import RunContext, confirm, read_context, route, workflow_files
-from .errors import ActionError
+from .errors import ActionError, InputError
 from .workflow import Workflow, md_cell
 
 if TYPE_CHECKING:
@@ -121,39 +122,28 @@ def main(
 
 def _run(env: Mapping[str, str], clock: Clock, rds_client: RDSClient | None, wf: Workflow, run: Run) -> int:
     try:
-        inputs = parse_inputs(env)
+        inputs, problems = read_inputs(env)
         if inputs.github_token:
             wf.mask(inputs.github_token)
         ctx = read_context(env)
         decision = route(inputs, ctx)
+        # Every input problem, the mode's own included, is reported at once, before the AWS SDK
+        # is imported and before GitHub is asked anything.
+        mode = modes.load(decision.mode) if decision.mode != "none" else None
+        problems += mode.check(inputs, ctx) if mode else []
+        if problems:
+            raise InputError(problems, given=inputs.given)
         decision = confirm(inputs, ctx, wf, decision)
-        if decision.mode == "none":
+        if decision.mode == "none" or mode is None:
             wf.notice(f"Nothing to do: {decision.reason}.", title="aurora-clone: no action")
             wf.set_output("action", "none")
             return 0
         wf.log(f"aurora-clone: {decision.mode} ({decision.reason})")
         run.mode, run.label = decision.mode, inputs.label
-        # Each mode plans (and so checks its inputs) before the AWS SDK is even imported.
-        if decision.mode == "clone":
-            from .modes import clone
-
-            clone_plan = clone.plan_clone(inputs, ctx, clock.now())
-            run.clone_id, run.expires = clone_plan.clone_id, format_expiry(clone_plan.expires_at)
-            rds = _gateway(ctx, rds_client, clock, wf, run.ledger)
-            clone.run(inputs, ctx, wf, rds, clock, clone_plan)
-        elif decision.mode == "purge":
-            from .modes import purge
-
-            purge.plan_purge(inputs, ctx)
-            rds = _gateway(ctx, rds_client, clock, wf, run.ledger)
-            purge.run(inputs, ctx, wf, rds, clock)
-        else:
-            from .modes import teardown
-
-            teardown_plan = teardown.plan_teardown(inputs, ctx)
-            run.clone_id = teardown_plan.clone_id
-            rds = _gateway(ctx, rds_client, clock, wf, run.ledger)
-            teardown.run(inputs, ctx, wf, rds, clock, teardown_plan)
+        plan = mode.plan(inputs, ctx, clock.now())
+        run.clone_id = plan.clone_id
+        run.expires = format_expiry(plan.expires_at) if plan.expires_at else ""
+        mode.run(plan, wf, _gateway(ctx, rds_client, clock, wf, run.ledger), clock)
         return 0
     except ActionError as exc:
         report_failure(wf, exc)

@@ -51,11 +51,22 @@ def instance_id(clone_id: str) -> str:
     return f"{clone_id[: MAX_ID - 9].rstrip('-')}-{digest}-1"
 
 
-def resolve_clone_id(inputs: Inputs, ctx: RunContext, mode: str) -> tuple[int, str]:
-    """The PR and the clone identifier this run works on; InputError listing what is missing.
+def clone_id_problems(inputs: Inputs, ctx: RunContext, mode: str) -> list[str]:
+    """What stops this run from naming its PR and clone; [] when nothing does."""
+    resolved = _resolve(inputs, ctx, mode)
+    return resolved if isinstance(resolved, list) else []
 
-    Safety rule 2: an identifier equal to the source cluster is refused.
-    """
+
+def resolve_clone_id(inputs: Inputs, ctx: RunContext, mode: str) -> tuple[int, str]:
+    """The PR and the clone identifier this run works on (checked by clone_id_problems first)."""
+    resolved = _resolve(inputs, ctx, mode)
+    if isinstance(resolved, list):
+        raise InputError(resolved, given=inputs.given)
+    return resolved
+
+
+def _resolve(inputs: Inputs, ctx: RunContext, mode: str) -> tuple[int, str] | list[str]:
+    # Safety rule 2: an identifier equal to the source cluster is refused.
     problems: list[str] = []
     if not ctx.repository:
         problems.append("GITHUB_REPOSITORY is not set; the action must run in a GitHub Actions job")
@@ -70,15 +81,16 @@ def resolve_clone_id(inputs: Inputs, ctx: RunContext, mode: str) -> tuple[int, s
     except InputError as exc:
         problems += exc.problems
     if problems:
-        raise InputError(problems)
-    clone_id = expand_clone_id(
-        inputs.clone_id, source=inputs.source_cluster, pr=pr, repository=ctx.repository
-    )
-    if inputs.source_cluster and clone_id == inputs.source_cluster:
-        raise InputError(
-            [
-                f"clone-id: {inputs.clone_id!r} gives {clone_id!r}, the source cluster itself; "
-                "the action never touches the source: use a template with {pr}"
-            ]
+        return problems
+    try:
+        clone_id = expand_clone_id(
+            inputs.clone_id, source=inputs.source_cluster, pr=pr, repository=ctx.repository
         )
+    except InputError as exc:
+        return exc.problems
+    if inputs.source_cluster and clone_id == inputs.source_cluster:
+        return [
+            f"clone-id: {inputs.clone_id!r} gives {clone_id!r}, the source cluster itself; "
+            "the action never touches the source: use a template with {pr}"
+        ]
     return pr, clone_id

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
 from typing import TYPE_CHECKING
 
 from ..aws import tags as tagkeys
@@ -18,7 +20,7 @@ from ..aws.states import READY, STOPPED
 from ..clock import Budget
 from ..config import Inputs
 from ..context import RunContext
-from ..errors import ActionError, InputError, SafetyError, max_deletions_yaml
+from ..errors import ActionError, SafetyError, max_deletions_yaml
 from ..pace import TokenBucket
 from ..workflow import Workflow, md_cell
 from .purge_survey import Candidate, Kept, Rules, Survey, survey
@@ -43,10 +45,25 @@ BATCH = 10
 LISTED = 30
 
 
-def plan_purge(inputs: Inputs, ctx: RunContext) -> None:
-    """What purge needs before any AWS call."""
+@dataclass(frozen=True)
+class PurgePlan:
+    """A purge decides what to delete only once it has listed the clusters: it carries the run."""
+
+    inputs: Inputs = field(repr=False)
+    ctx: RunContext = field(repr=False)
+    clone_id: str = ""  # a purge works on no single clone
+    expires_at: datetime | None = None
+
+
+def check(inputs: Inputs, ctx: RunContext) -> list[str]:
+    """What purge needs before any AWS call; [] when it can go ahead."""
     if inputs.purge_scope == "repository" and not ctx.repository:
-        raise InputError(["GITHUB_REPOSITORY is not set; purge-scope: repository needs it (or use all)"])
+        return ["GITHUB_REPOSITORY is not set; purge-scope: repository needs it (or use all)"]
+    return []
+
+
+def plan(inputs: Inputs, ctx: RunContext, now: datetime) -> PurgePlan:
+    return PurgePlan(inputs, ctx)
 
 
 def _count(n: int, noun: str) -> str:
@@ -255,11 +272,12 @@ def _refuse_too_many(inputs: Inputs, wf: Workflow, candidates: list[Candidate], 
     )
 
 
-def run(inputs: Inputs, ctx: RunContext, wf: Workflow, rds: RdsGateway, clock: Clock) -> None:
+def run(plan: PurgePlan, wf: Workflow, rds: RdsGateway, clock: Clock) -> None:
     """Check every guard first, then delete batch by batch, then wait for all together.
 
     One failed deletion does not stop the rest.
     """
+    inputs, ctx = plan.inputs, plan.ctx
     bucket = TokenBucket(clock, rate=RDS_RATE, burst=RDS_BURST)
     rds.pace = bucket
     rds.policy = PURGE_POLICY  # an AccessDenied quotes the purge role's policy

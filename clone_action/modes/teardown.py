@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import datetime
 from functools import partial
 from typing import TYPE_CHECKING
 
@@ -13,7 +14,7 @@ from ..comment import publish
 from ..config import Inputs
 from ..context import RunContext
 from ..errors import SafetyError
-from ..naming import resolve_clone_id
+from ..naming import clone_id_problems, resolve_clone_id
 from ..workflow import Workflow, md_cell
 
 if TYPE_CHECKING:
@@ -49,14 +50,24 @@ class Deletion:
 
 @dataclass(frozen=True)
 class TeardownPlan:
+    """The clone to delete and whose it must be, with the inputs and run it came from."""
+
+    inputs: Inputs = field(repr=False)
+    ctx: RunContext = field(repr=False)
     clone_id: str
     owner: Owner
+    expires_at: datetime | None = None  # a teardown sets no expiry
 
 
-def plan_teardown(inputs: Inputs, ctx: RunContext) -> TeardownPlan:
-    """The clone to delete and whose it must be; raises InputError before any AWS call."""
+def check(inputs: Inputs, ctx: RunContext) -> list[str]:
+    """What stops a teardown from naming the clone; [] when it can go ahead."""
+    return clone_id_problems(inputs, ctx, "teardown")
+
+
+def plan(inputs: Inputs, ctx: RunContext, now: datetime) -> TeardownPlan:
+    """The clone to delete and whose it must be, for inputs that passed `check`."""
     pr, clone_id = resolve_clone_id(inputs, ctx, "teardown")
-    return TeardownPlan(clone_id, Owner(ctx.repository, pr, inputs.source_cluster))
+    return TeardownPlan(inputs, ctx, clone_id, Owner(ctx.repository, pr, inputs.source_cluster))
 
 
 def _refuse(clone_id: str, problem: str, deleted_any: bool) -> SafetyError:
@@ -192,10 +203,9 @@ def start_deletion(
     return result
 
 
-def run(
-    inputs: Inputs, ctx: RunContext, wf: Workflow, rds: RdsGateway, clock: Clock, plan: TeardownPlan
-) -> None:
+def run(plan: TeardownPlan, wf: Workflow, rds: RdsGateway, clock: Clock) -> None:
     """Delete the PR's clone and wait until it is gone; a clone that is not there is a no-op."""
+    inputs, ctx = plan.inputs, plan.ctx
     budget = Budget.start(clock, poll=inputs.poll_interval, timeout_minutes=inputs.timeout_minutes)
     clone_id = plan.clone_id
     deletion = start_deletion(rds, clone_id, plan.owner, budget=budget, dry_run=inputs.dry_run)

@@ -97,6 +97,7 @@ def test_three_mistakes_of_a_clone_are_reported_together_before_any_aws_call(act
             "wait": "false",
             "manifest": "a.yaml",
             "manifest-set": "=x",
+            "ttl": "soon",
         },
         event={},
         event_name="workflow_dispatch",
@@ -105,8 +106,17 @@ def test_three_mistakes_of_a_clone_are_reported_together_before_any_aws_call(act
 
     assert result.code == 1
     (error,) = [line for line in result.log.splitlines() if line.startswith("::error")]
-    assert "3 inputs are not valid; nothing was changed." in error
+    # An input's own problem (ttl) and the clone's (the other three) come in one report.
+    assert "4 inputs are not valid; nothing was changed." in error
+    assert "- ttl: expected a whole number followed by m, h or d" in result.summary
     assert "- manage-master-password: needs wait: true" in result.summary
     assert "- pr-number: required for the event 'workflow_dispatch'" in result.summary
     assert "- manifest-set:" in result.summary and "'=x'" in result.summary
+    # The snippet shows the inputs that failed, as the step gave them.
+    assert (
+        "```yaml\n- uses: org/aurora-clone-action@v1\n  with:  # the inputs that are not valid, as given\n"
+        "    ttl: soon\n    manage-master-password: true\n    pr-number:  # not set\n"
+        '    manifest-set: "=x"\n```'
+    ) in result.summary
     assert action.calls.names() == []
+    assert action.github.requests == []  # GitHub is not asked about a run that cannot go ahead

@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 
 from clone_action.config import parse_inputs
-from clone_action.modes.clone import restore_settings, serverless_problems, source_problems
+from clone_action.modes.clone_source import restore_settings, serverless_problems, source_problems
 from testkit.real_rds import serverless_v2_support
 
 AVAILABLE_SOURCE: dict[str, Any] = {

@@ -151,7 +151,6 @@ def test_read_context_takes_the_runner_environment_and_the_event(tmp_path: Path)
     assert ctx.head_repository == REPOSITORY
     assert ctx.run_url == "https://github.com/acme/shop/actions/runs/4242"
     assert ctx.workspace == tmp_path / "workspace"
-    assert ctx.output_file == tmp_path / "file_commands" / "output"
 
 
 def test_read_context_on_github_enterprise_server(tmp_path: Path) -> None:
