@@ -102,7 +102,7 @@ def populate(rds: Any, clusters: int, expired: int, now: datetime) -> Account:
 
     for kind, ident, repository, pr, expiry in plan:
         if kind == "unmanaged":
-            make_cluster(rds, ident, tags=[("team", "data")])
+            make_cluster(rds, ident, tags=[{"Key": "team", "Value": "data"}])
             account.unmanaged.append(ident)
             continue
         make_clone(rds, ident, pr=pr, expires=expiry, repository=repository, instance=True)

@@ -15,7 +15,7 @@ import logging
 import os
 import threading
 from collections import Counter
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -129,12 +129,13 @@ def make_cluster(
     rds: Any,
     ident: str,
     *,
-    tags: Iterable[tuple[str, str]] = (),
+    tags: Iterable[Mapping[str, str]] = (),
     instance: str = "",
     **extra: Any,
 ) -> None:
-    """A cluster someone else made (by hand, or another tool), with the instance `instance` if named."""
-    tag_list = [{"Key": key, "Value": value} for key, value in tags]
+    """A cluster someone else made (by hand, or another tool), with the instance `instance` if named;
+    `tags` as RDS lists them ({"Key": ..., "Value": ...})."""
+    tag_list = [dict(tag) for tag in tags]
     rds.create_db_cluster(
         DBClusterIdentifier=ident,
         Engine="aurora-postgresql",

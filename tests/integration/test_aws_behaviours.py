@@ -326,11 +326,15 @@ def test_db_serverless_on_a_version_without_serverless_v2_is_an_input_error(acti
     result = action.run({"source-cluster": "legacy"})
 
     assert result.code == 1
+    (error,) = result.commands("error")
+    assert "1 input is not valid; nothing was changed." in error
     assert (
         "instance-class: db.serverless needs an engine version with Aurora Serverless v2, and the source "
         "runs aurora-mysql 5.7.mysql_aurora.2.12.1, which has none" in result.log
     )
+    assert result.outputs == {}
     assert action.calls.changing() == []
+    assert action.aws.cluster_ids() == ["legacy", "prod"]
     (versions,) = action.calls.of("DescribeDBEngineVersions")
     assert versions == {"Engine": "aurora-mysql", "EngineVersion": "5.7.mysql_aurora.2.12.1"}
 

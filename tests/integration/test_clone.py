@@ -127,14 +127,17 @@ def test_auto_pause_reaches_the_scaling_configuration(action: Harness) -> None:
 
 def test_a_rerun_reuses_the_clone(action: Harness) -> None:
     first = action.run()
+    assert first.outputs["created"] == "true"
     second = action.run(event=pr_event("synchronize"))
 
     assert second.code == 0, second.log
-    assert second.outputs["created"] == "false"
-    assert second.outputs["cluster-id"] == first.outputs["cluster-id"]
+    assert (second.outputs["action"], second.outputs["created"]) == ("clone", "false")
+    assert second.outputs["cluster-id"] == first.outputs["cluster-id"] == CLONE
+    assert second.outputs["endpoint"] == first.outputs["endpoint"]
     assert len(action.calls.of("RestoreDBClusterToPointInTime")) == 1
     assert len(action.calls.of("CreateDBInstance")) == 1
-    assert len(action.instances(CLONE)) == 1
+    assert action.aws.cluster_ids() == ["prod", CLONE]
+    assert [i["DBInstanceIdentifier"] for i in action.instances(CLONE)] == [f"{CLONE}-1"]
     assert "Reusing the clone 'prod-pr-7'" in second.log
     assert "(reused)" in second.summary
 
@@ -389,8 +392,11 @@ def test_wait_false_returns_after_the_create_calls(action: Harness) -> None:
     result = action.run({"wait": "false"})
 
     assert result.code == 0, result.log
-    assert result.outputs["status"] == "creating"
+    assert (result.outputs["status"], result.outputs["created"]) == ("creating", "true")
     assert result.outputs["endpoint"].startswith("prod-pr-7.cluster-")
+    assert result.outputs["endpoint"] == action.aws.cluster(CLONE)["Endpoint"]  # type: ignore[index]
+    assert "Waiting for the clone" not in result.log
+    assert len(action.instances(CLONE)) == 1
     # Only the look, before the restore, that the instance's region-wide name is free: no wait.
     assert action.calls.of("DescribeDBInstances") == [{"DBInstanceIdentifier": "prod-pr-7-1"}]
     assert result.clock.sleeps == []
@@ -401,10 +407,14 @@ def test_dry_run_describes_and_changes_nothing(action: Harness) -> None:
 
     assert result.code == 0, result.log
     assert action.calls.changing() == []
-    assert action.cluster(CLONE) is None
+    assert action.cluster(CLONE) is None and action.instances(CLONE) == []
     assert result.outputs == {"action": "clone", "cluster-id": CLONE}
     assert "Dry run: nothing will be changed. The action would create:" in result.log
+    assert f"  clone:           {CLONE} (copy-on-write from prod, aurora-postgresql 16.4)" in result.log
     assert "  subnet group:    prod-subnets" in result.log
+    assert f"  security groups: {action.aws.source['security_group']}" in result.log
+    assert "aurora-clone/managed=true" in result.log
+    assert "Nothing was changed" in result.summary
 
 
 @pytest.mark.parametrize(
@@ -463,7 +473,10 @@ def test_a_missing_source_names_the_cluster_and_region(action: Harness) -> None:
     result = action.run({"source-cluster": "prod-typo"})
 
     assert result.code == 1
-    assert "The source cluster 'prod-typo' was not found in the region eu-west-1." in result.log
+    (error,) = result.commands("error")
+    assert "The source cluster 'prod-typo' was not found in the region eu-west-1." in error
+    assert "prod-typo" in result.summary
+    assert result.outputs == {}
     assert action.calls.changing() == []
 
 

@@ -60,11 +60,17 @@ def test_hostile_pr_text_is_never_a_command_and_never_an_output(action: Harness,
 
 
 @pytest.mark.parametrize("text", HOSTILE)
-def test_a_hostile_event_action_is_neutralised_in_the_log(action: Harness, text: str) -> None:
-    event = hostile_event(text, action=text)
+@pytest.mark.parametrize("where", ["event action", "label added"])
+def test_a_hostile_event_action_or_label_is_neutralised_in_the_log(
+    action: Harness, where: str, text: str
+) -> None:
+    event = hostile_event(text, action=text) if where == "event action" else pr_event("labeled", label=text)
 
     result = action.run(event=event)
 
     assert result.code == 0
     assert result.outputs == {"action": "none"}
     assert {name for name, _ in commands(result.log)} <= OUR_COMMANDS
+    assert [rest for name, rest in commands(result.log) if name == "add-mask"] == [
+        "::ghs_test-token-not-real"
+    ]

@@ -165,7 +165,7 @@ def test_a_clone_exists_exactly_while_its_pr_is_open_and_labelled(
 ) -> None:
     github_server.reset()
     aws = Account.fresh(moto)
-    make_cluster(aws.rds, "analytics", tags=[("team", "data")])
+    make_cluster(aws.rds, "analytics", tags=[{"Key": "team", "Value": "data"}])
     before = {c["DBClusterIdentifier"]: c["TagList"] for c in aws.rds.describe_db_clusters()["DBClusters"]}
     world = World(Harness(aws, tmp_path_factory.mktemp("lifecycle"), github_server))
     world.publish()

@@ -8,6 +8,8 @@ import pytest
 from botocore.awsrequest import AWSResponse
 
 from testkit.events import REPOSITORY, pr_event
+from testkit.fake_aws import FUTURE, clone_tag_list, make_cluster
+from testkit.fake_github import FakeGitHub
 from testkit.harness import Harness
 from testkit.rds_model import busy, common_error, statuses
 
@@ -16,35 +18,13 @@ CLOSED = pr_event("closed")
 DELETES = ["DeleteDBInstance", "DeleteDBCluster"]
 
 
-def managed_tags(repository: str = REPOSITORY, pr: str = "7") -> list[dict[str, str]]:
-    return [
-        {"Key": "aurora-clone/managed", "Value": "true"},
-        {"Key": "aurora-clone/repository", "Value": repository},
-        {"Key": "aurora-clone/pr", "Value": pr},
-        {"Key": "aurora-clone/source", "Value": "prod"},
-    ]
-
-
-def make_cluster(
-    action: Harness, ident: str = CLONE, tags: list[dict[str, str]] | None = None, **extra: Any
-) -> None:
-    """A cluster made by someone else (or by hand), with an instance."""
-    rds = action.aws.rds
-    rds.create_db_cluster(
-        DBClusterIdentifier=ident,
-        Engine="aurora-postgresql",
-        MasterUsername="someone",
-        MasterUserPassword="someone-password",
-        Tags=tags or [],
-        **extra,
-    )
-    rds.create_db_instance(
-        DBInstanceIdentifier=f"{ident}-1",
-        DBClusterIdentifier=ident,
-        Engine="aurora-postgresql",
-        DBInstanceClass="db.r6g.large",
-        Tags=tags or [],
-    )
+def source_intact(action: Harness) -> None:
+    """Safety rule 2: the source and its instance are there, untouched."""
+    prod = action.cluster("prod")
+    assert prod is not None and prod["Status"] == "available"
+    assert prod["DeletionProtection"] is True
+    assert [i["DBInstanceIdentifier"] for i in action.instances("prod")] == ["prod-1"]
+    assert action.aws.tags(prod["DBClusterArn"]) == {"env": "production", "cost-center": "shop"}
 
 
 def deletes(action: Harness) -> list[tuple[str, str]]:
@@ -67,8 +47,7 @@ def test_teardown_after_clone_deletes_the_instance_then_the_cluster(action: Harn
     assert deletes(action) == [("DeleteDBInstance", "prod-pr-7-1"), ("DeleteDBCluster", CLONE)]
     (cluster_delete,) = action.calls.of("DeleteDBCluster")
     assert cluster_delete["SkipFinalSnapshot"] is True
-    assert action.cluster("prod") is not None
-    assert [i["DBInstanceIdentifier"] for i in action.instances("prod")] == ["prod-1"]
+    source_intact(action)
     assert "### Aurora clone deleted: `prod-pr-7`" in result.summary
     assert "| Instances | `prod-pr-7-1` |" in result.summary
 
@@ -82,12 +61,26 @@ def test_a_second_teardown_is_a_no_op_with_a_notice(action: Harness) -> None:
 
     assert result.code == 0, result.log
     assert len(deletes(action)) == before
-    assert result.outputs["status"] == "not-found"
+    assert result.outputs == {"action": "teardown", "cluster-id": CLONE, "status": "not-found"}
     assert (
         "::notice title=aurora-clone%3A nothing to delete::Nothing to delete: there is no cluster "
         "'prod-pr-7' in eu-west-1 (never cloned, or already deleted)." in result.log
     )
+    assert "Deleting" not in result.log
     assert "### Aurora clone: nothing to delete" in result.summary
+    source_intact(action)
+
+
+def test_closing_a_pr_that_was_never_cloned_deletes_nothing(action: Harness) -> None:
+    result = action.run(event=pr_event("closed", labels=()))
+
+    assert result.code == 0, result.log
+    (notice,) = result.commands("notice")
+    assert f"Nothing to delete: there is no cluster '{CLONE}'" in notice
+    assert result.outputs == {"action": "teardown", "cluster-id": CLONE, "status": "not-found"}
+    assert action.calls.changing() == []
+    assert action.aws.cluster_ids() == ["prod"]
+    source_intact(action)
 
 
 def test_removing_the_label_tears_down(action: Harness) -> None:
@@ -96,7 +89,39 @@ def test_removing_the_label_tears_down(action: Harness) -> None:
     result = action.run(event=pr_event("unlabeled", labels=(), label="clone-db"))
 
     assert result.code == 0, result.log
-    assert result.outputs["action"] == "teardown"
+    assert result.outputs == {"action": "teardown", "cluster-id": CLONE, "status": "deleted"}
+    assert "the label 'clone-db' was removed" in result.log
+    assert action.cluster(CLONE) is None and action.instances(CLONE) == []
+    source_intact(action)
+
+
+def test_removing_another_label_leaves_the_clone(action: Harness) -> None:
+    action.run()
+
+    result = action.run(event=pr_event("unlabeled", labels=("clone-db",), label="needs-review"))
+
+    assert result.code == 0, result.log
+    assert result.outputs == {"action": "none"}
+    (notice,) = result.commands("notice")
+    assert "Nothing to do" in notice and "the label removed is not 'clone-db'" in notice
+    assert deletes(action) == []
+    assert action.cluster(CLONE)["Status"] == "available"  # type: ignore[index]
+    assert [i["DBInstanceIdentifier"] for i in action.instances(CLONE)] == [f"{CLONE}-1"]
+
+
+def test_workflow_dispatch_tears_down_the_clone_of_the_pr_number_input(action: Harness) -> None:
+    action.run()
+
+    result = action.run(
+        {"mode": "teardown", "pr-number": "7"},
+        event={"inputs": {"pr-number": "7"}, "ref": "refs/heads/main"},
+        event_name="workflow_dispatch",
+    )
+
+    assert result.code == 0, result.log
+    assert result.outputs == {"action": "teardown", "cluster-id": CLONE, "status": "deleted"}
+    assert "aurora-clone: teardown (mode: teardown)" in result.log
+    assert f"### Aurora clone deleted: `{CLONE}`" in result.summary
     assert action.cluster(CLONE) is None
 
 
@@ -240,22 +265,41 @@ def test_wait_false_returns_once_the_deletion_started(action: Harness) -> None:
     result = action.run(event=CLOSED, inputs={"wait": "false"})
 
     assert result.code == 0, result.log
-    assert result.outputs["status"] == "deleting"
+    assert result.outputs == {"action": "teardown", "cluster-id": CLONE, "status": "deleting"}
+    assert f"Deleting '{CLONE}' (instances: {CLONE}-1), no final snapshot" in result.log
+    assert "deleted after" not in result.log
     assert result.clock.sleeps == []
 
 
-def test_dry_run_deletes_nothing(action: Harness) -> None:
+def test_wait_false_reports_the_status_the_cluster_really_has(action: Harness) -> None:
+    """moto deletes at once (real RDS shows 'deleting' for minutes): the output says what RDS says."""
     action.run()
+
+    result = action.run(event=CLOSED, inputs={"wait": "false"})
+
+    assert result.code == 0, result.log
+    assert result.outputs["status"] == "deleted"
+    assert action.aws.cluster_ids() == ["prod"]
+
+
+def test_dry_run_deletes_nothing(action: Harness, github: FakeGitHub) -> None:
+    action.run()
+    github.requests.clear()
 
     result = action.run(event=CLOSED, inputs={"dry-run": "true"})
 
     assert result.code == 0, result.log
     assert deletes(action) == []
-    assert action.cluster(CLONE) is not None
     assert (
         "Dry run: nothing will be changed. The action would delete the cluster 'prod-pr-7' (available) "
         "and its instances: prod-pr-7-1; no final snapshot." in result.log
     )
+    assert "Deleting" not in result.log
+    assert result.outputs == {"action": "teardown", "cluster-id": CLONE, "status": "available"}
+    assert "dry run" in result.summary and "Nothing was changed" in result.summary
+    assert [path for _, path in github.requests if "/issues/" in path] == []  # no PR comment either
+    assert action.cluster(CLONE)["Status"] == "available"  # type: ignore[index]
+    assert [i["DBInstanceIdentifier"] for i in action.instances(CLONE)] == [f"{CLONE}-1"]
 
 
 REFUSALS = [
@@ -266,14 +310,19 @@ REFUSALS = [
         id="unmanaged",
     ),
     pytest.param(
-        managed_tags(repository="acme/other"),
+        clone_tag_list(pr=7, expires=FUTURE, repository="acme/other"),
         {},
         "'prod-pr-7' belongs to the repository 'acme/other', not 'acme/shop'",
         id="other-repository",
     ),
-    pytest.param(managed_tags(pr="8"), {}, "'prod-pr-7' belongs to pull request #8, not #7", id="other-pr"),
     pytest.param(
-        managed_tags(),
+        clone_tag_list(pr=8, expires=FUTURE),
+        {},
+        "'prod-pr-7' belongs to pull request #8, not #7",
+        id="other-pr",
+    ),
+    pytest.param(
+        clone_tag_list(pr=7, expires=FUTURE),
         {"DeletionProtection": True},
         "'prod-pr-7' has deletion protection on, which this action never sets",
         id="deletion-protection",
@@ -285,16 +334,38 @@ REFUSALS = [
 def test_a_cluster_that_is_not_this_prs_clone_is_refused(
     action: Harness, tags: list[dict[str, str]], extra: dict[str, Any], reason: str
 ) -> None:
-    make_cluster(action, tags=tags, **extra)
+    make_cluster(action.aws.rds, CLONE, tags=tags, instance=f"{CLONE}-1", **extra)
 
     result = action.run(event=CLOSED)
 
     assert result.code == 1
-    assert f"Refused to delete 'prod-pr-7': {reason}. Nothing was deleted." in result.log
-    assert deletes(action) == []
-    assert action.cluster(CLONE) is not None
-    assert len(action.instances(CLONE)) == 1
+    (error,) = result.commands("error")
+    assert f"Refused to delete 'prod-pr-7': {reason}. Nothing was deleted." in error
+    assert "How to fix" in result.log and "How to fix" in result.summary
     assert "never the source" in result.summary
+    assert "status" not in result.outputs
+    assert deletes(action) == []
+    assert action.cluster(CLONE)["Status"] == "available"  # type: ignore[index]
+    assert len(action.instances(CLONE)) == 1
+    source_intact(action)
+
+
+def test_a_shared_clone_id_of_another_pr_is_refused(action: Harness) -> None:
+    """A fixed clone-id shared by every PR: PR #8's clone must survive PR #7 closing."""
+    made = action.run({"clone-id": "preview-db"}, event=pr_event("labeled", number=8, label="clone-db"))
+    assert made.outputs["cluster-id"] == "preview-db"
+
+    result = action.run({"clone-id": "preview-db"}, event=pr_event("closed", number=7))
+
+    assert result.code == 1
+    (error,) = result.commands("error")
+    assert "Refused to delete 'preview-db': 'preview-db' belongs to pull request #8, not #7." in error
+    assert "Nothing was deleted" in error
+    assert deletes(action) == []
+    assert action.aws.cluster_ids() == ["preview-db", "prod"]
+    assert [i["DBInstanceIdentifier"] for i in action.instances("preview-db")] == ["preview-db-1"]
+    tags = action.aws.tags(action.cluster("preview-db")["DBClusterArn"])  # type: ignore[index]
+    assert (tags["aurora-clone/pr"], tags["aurora-clone/repository"]) == ("8", REPOSITORY)
 
 
 def test_the_source_named_as_clone_id_is_refused_before_any_aws_call(action: Harness) -> None:
@@ -303,9 +374,12 @@ def test_the_source_named_as_clone_id_is_refused_before_any_aws_call(action: Har
     )
 
     assert result.code == 1
-    assert "clone-id: 'prod' gives 'prod', the source cluster itself" in result.log
+    (error,) = result.commands("error")
+    assert "clone-id: 'prod' gives 'prod', the source cluster itself" in error
+    assert "Refused to delete" not in error
+    assert result.outputs == {}
     assert action.calls.names() == []
-    assert action.cluster("prod") is not None
+    source_intact(action)
 
 
 def test_the_source_named_as_clone_id_without_source_cluster_is_refused_by_its_tags(action: Harness) -> None:
@@ -316,10 +390,13 @@ def test_the_source_named_as_clone_id_without_source_cluster_is_refused_by_its_t
     )
 
     assert result.code == 1
-    assert "Refused to delete 'prod': 'prod' does not carry the tag aurora-clone/managed=true" in result.log
+    (error,) = result.commands("error")
+    assert "Refused to delete 'prod': 'prod' does not carry the tag aurora-clone/managed=true" in error
+    assert "Nothing was deleted" in error
+    assert "status" not in result.outputs
     assert deletes(action) == []
-    assert action.cluster("prod") is not None
-    assert [i["DBInstanceIdentifier"] for i in action.instances("prod")] == ["prod-1"]
+    assert action.aws.cluster_ids() == ["prod"]
+    source_intact(action)
 
 
 def test_a_foreign_instance_in_the_clone_stops_the_whole_teardown(action: Harness) -> None:
