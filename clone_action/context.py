@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
 from .config import Action, Inputs
-from .errors import ActionError, InputError
+from .errors import EVENT_PATH_FIX, ActionError, InputError
 
 if TYPE_CHECKING:
     from .pr_api import PullRequest
@@ -95,7 +95,7 @@ def _load_event(path: Path | None) -> Mapping[str, Any]:
     except (OSError, ValueError) as exc:
         raise ActionError(
             f"The event payload {path} could not be read: {exc}",
-            fix="GITHUB_EVENT_PATH must name the JSON file the runner writes for this run.",
+            fix=EVENT_PATH_FIX,
         ) from exc
     return payload if isinstance(payload, dict) else {}
 

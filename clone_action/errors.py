@@ -108,6 +108,26 @@ CLONE_AGAIN = (
 
 # Message templates: each is listed in the README's Troubleshooting section.
 
+# A cluster (or the clone's instance name) is taken by something that is not this PR's clone.
+NAME_TAKEN_FIX = "Set clone-id to a template that names a new cluster, e.g. '{source}-{repo}-pr-{pr}'."
+INSTANCE_NAME_TAKEN_FIX = (
+    "Set clone-id to a template that names a new cluster, e.g. '{source}-{repo}-pr-{pr}' "
+    "(the instance is named after the clone)."
+)
+# RDS said the clone's instance exists, then that it does not (deleted in between).
+INSTANCE_VANISHED_FIX = "Re-run the job: it adds the instance again."
+# The source cluster is not in this account and region.
+SOURCE_NOT_FOUND_FIX = "Check source-cluster, and aws-region in aws-actions/configure-aws-credentials."
+# RDS cannot clone the source (not available, no instance, not Aurora, Serverless v1).
+CANNOT_CLONE_FIX = "Do what each line says, or set source-cluster to another cluster."
+# The runner's event file is not JSON.
+EVENT_PATH_FIX = "GITHUB_EVENT_PATH must name the JSON file the runner writes for this run."
+# GitHub refused the PR comment (a warning: the run goes on).
+COMMENT_PERMISSION_FIX = (
+    "Give the job `permissions: pull-requests: write` (and pass `github-token` if you use "
+    "another token), or set `comment: false`."
+)
+
 # Where a fix points for the IAM policy: an AccessDenied with no example statement, an impaired secret.
 IAM_DOC = "examples/iam/ in the action's repository has a policy with every action it needs"
 
@@ -145,3 +165,164 @@ def max_deletions_yaml(count: int) -> str:
     mode: purge
     max-deletions: {count}   # this run only
     # dry-run: true          # or first list what would be deleted, deleting nothing"""
+
+
+# Teardown, purge and the RDS gateway (modes/teardown.py, modes/purge.py, aws/).
+
+# A teardown refused a cluster: not this PR's clone, the source, deletion protection, a foreign instance.
+OWNERSHIP_FIX = (
+    "The action deletes only clusters it created for this repository and pull request (tag "
+    "aurora-clone/managed=true, aurora-clone/repository, aurora-clone/pr), never the source. "
+    "Check clone-id, source-cluster and pr-number; delete anything else by hand."
+)
+
+# A teardown refused a clone that other clusters name in their aurora-clone/source tag.
+SOURCE_IN_USE_FIX = (
+    "Delete the clusters that name it as their source first (each with its own teardown, or purge "
+    "once it is due), then run this teardown again. The action never deletes a cluster that another "
+    "cluster names as its source."
+)
+
+# A purge deleted some clones and could not delete others (each line says why).
+PURGE_FAILURES_FIX = "The others were deleted. Fix what each line says and run purge again."
+
+# A purge dry run found clones it could not delete (each line says why); it deleted nothing.
+PURGE_DRY_RUN_FAILURES_FIX = "The others would be deleted. Fix what each line says and run purge again."
+
+
+# More clones were due than max-deletions allows: purge deleted none.
+def max_deletions_fix(count: int) -> str:
+    return (
+        f"Check the list. If every one should go, run purge once with max-deletions: {count} or more "
+        "(for that run only), or run it with dry-run: true first to list what it would delete without "
+        "deleting anything."
+    )
+
+
+# No region for the RDS client: neither configure-aws-credentials nor AWS_REGION gave one.
+NO_REGION_FIX = "Set aws-region in aws-actions/configure-aws-credentials, or AWS_REGION in env:."
+
+# No AWS credentials found at all.
+NO_CREDENTIALS_FIX = (
+    "Add a step `uses: aws-actions/configure-aws-credentials@v6` with `role-to-assume` "
+    "before this one, and `permissions: id-token: write` in the job."
+)
+
+# AWS rejected the credentials (expired, another account or partition).
+BAD_CREDENTIALS_FIX = "Check the role in aws-actions/configure-aws-credentials and re-run the job."
+
+# The RDS endpoint could not be reached (network, DNS, a timeout).
+UNREACHABLE_FIX = "Re-run the job."
+
+# RDS kept throttling a call after the client's retries.
+THROTTLED_FIX = "Re-run the job later; other tools in the account may be calling RDS heavily."
+
+# An AWS quota (clusters, instances, storage) stopped a clone.
+QUOTA_FIX = (
+    "Delete clones that are no longer needed: run this action with mode: purge "
+    "(or the nightly purge workflow), or ask AWS for a higher quota."
+)
+
+
+# IAM denied an action; `where` is the example statement that allows it, or IAM_DOC.
+def access_denied_fix(action: str, where: str) -> str:
+    return (
+        f"Allow {action} in the IAM policy of the role this job assumes, as {where} does. Replace "
+        "the account id, region, repository and source names with yours."
+    )
+
+
+# The clone's own master user secret is 'impaired' (RDS cannot reach it or its KMS key).
+SECRET_IMPAIRED_FIX = (
+    f"Allow kms:DescribeKey on the aws/secretsmanager key to the role this job assumes ({IAM_DOC}), "
+    "then delete the clone (remove the label) and label again."
+)
+
+
+# The clone was not available after timeout-minutes (still creating, or in other passing states).
+def not_available_fix(creating: bool) -> str:
+    doing = (
+        "The clone is still being created"
+        if creating
+        else "RDS is still working on the clone, in states that pass by themselves,"
+    )
+    return (
+        f"{doing} and it is kept: re-run the job to go on waiting (it is reused), or raise "
+        "timeout-minutes. Large clusters can take 20 minutes or more."
+    )
+
+
+# The clone still existed after timeout-minutes of a teardown or purge.
+STILL_DELETING_FIX = "RDS goes on deleting it: re-run the job to confirm, or raise timeout-minutes."
+
+# RDS refused a change while the cluster and everything in it was available: waiting would not help.
+REFUSED_FIX = (
+    "Look at the cluster in the RDS console; if the message names a setting, "
+    "correct it (for the clone: remove the label and label the pull request again)."
+)
+
+# RDS kept refusing a change (the cluster busy) until timeout-minutes ran out.
+STILL_BUSY_FIX = (
+    "Re-run the job: it picks up where this run stopped. Raise timeout-minutes if this happens often."
+)
+
+# The clone, or one of its instances, is in a state that does not pass by itself (aws/states.py):
+
+
+def rds_events(ident: str) -> str:
+    """Where to look first, for any such state."""
+    return f"Look at the events of '{ident}' in the RDS console."
+
+
+REMAKE_CLONE = "Delete the clone (remove the label, or mode: teardown), then label the pull request again."
+
+
+# ...during a teardown or purge: RDS will not delete it in that state.
+def undeletable_fix(ident: str) -> str:
+    return (
+        f"{rds_events(ident)} Delete it in the console once RDS allows it (or ask AWS Support), then "
+        "re-run the job to confirm."
+    )
+
+
+# ...'cloning-failed': RDS could not make the clone.
+def cloning_failed_fix(ident: str) -> str:
+    return (
+        f"{rds_events(ident)} {REMAKE_CLONE} If it fails again, check that the source is healthy and "
+        "that the account has room for another cluster."
+    )
+
+
+# ...'stopped' or 'stopping': someone stopped it.
+def stopped_fix(ident: str) -> str:
+    return (
+        f"Start it (aws rds start-db-cluster --db-cluster-identifier {ident}) and re-run the job, "
+        "or remove the label to delete the clone."
+    )
+
+
+# ...'deleting' or 'delete-precheck' during a clone run: a teardown, purge or person is deleting it.
+BEING_DELETED_FIX = (
+    "Nothing to do if the pull request is closed. To clone again, label the pull request "
+    "again once the deletion has finished."
+)
+
+# ...'insufficient-capacity': no capacity for the instance class in the clone's Availability Zone.
+CAPACITY_FIX = f"{REMAKE_CLONE} Choose another instance-class, or try again later."
+
+# ...'inaccessible-encryption-credentials*': RDS cannot use the KMS key of the source and its clones.
+KMS_KEY_FIX = (
+    "Make sure the key is enabled and that RDS may use it (key policy, grants); "
+    f"{REMAKE_CLONE[0].lower()}{REMAKE_CLONE[1:]}"
+)
+
+# ...'incompatible-network': the subnet group or VPC cannot take the instance.
+NETWORK_FIX = f"Check db-subnet-group and security-group-ids. {REMAKE_CLONE}"
+
+# ...'incompatible-parameters': the parameter group does not suit the instance.
+PARAMETERS_FIX = f"Check db-cluster-parameter-group against instance-class. {REMAKE_CLONE}"
+
+
+# ...'storage-full', or any other state.
+def state_fix(ident: str) -> str:
+    return f"{rds_events(ident)} {REMAKE_CLONE}"

@@ -9,6 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from .errors import COMMENT_PERMISSION_FIX
+
 if TYPE_CHECKING:
     from types import TracebackType
 
@@ -162,12 +164,6 @@ def pull_request(*, api_url: str, token: str, repository: str, number: int) -> P
         gh.close()
 
 
-PERMISSION_FIX = (
-    "Give the job `permissions: pull-requests: write` (and pass `github-token` if you use "
-    "another token), or set `comment: false`."
-)
-
-
 def marker(clone_id: str) -> str:
     """The hidden line that names the clone's comment, so reruns find and update it."""
     return f"<!-- aurora-clone:{clone_id} -->"
@@ -178,7 +174,7 @@ def upsert_comment(
 ) -> str | GitHubFailure:
     """Update the clone's comment the token's user wrote, or create it; 'created'/'updated', or why not."""
     if not token:
-        return GitHubFailure(f"{NO_TOKEN.message}, so the PR comment was skipped. {PERMISSION_FIX}")
+        return GitHubFailure(f"{NO_TOKEN.message}, so the PR comment was skipped. {COMMENT_PERMISSION_FIX}")
     from github import GithubException
     from requests import RequestException
 
@@ -204,7 +200,7 @@ def upsert_comment(
                 f"{answered(exc)} to the PR comment. The clone is unaffected; re-run later to update it."
             )
         hint = (
-            PERMISSION_FIX
+            COMMENT_PERMISSION_FIX
             if exc.status in (401, 403, 404)
             else "GitHub may be unavailable; re-run to update it."
         )

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 from ..aws import tags as tagkeys
 from ..clock import Budget
 from ..config import Inputs
-from ..errors import CloneStateError, SafetyError
+from ..errors import INSTANCE_NAME_TAKEN_FIX, INSTANCE_VANISHED_FIX, CloneStateError, SafetyError
 from ..workflow import Workflow
 from .clone_source import scaling
 
@@ -73,8 +73,7 @@ def instance_taken(plan: ClonePlan, problem: str, changed: str) -> SafetyError:
     return SafetyError(
         f"A DB instance named '{plan.instance_id}' already exists and is not this clone's: "
         f"{problem}. {changed}",
-        fix="Set clone-id to a template that names a new cluster, e.g. '{source}-{repo}-pr-{pr}' "
-        "(the instance is named after the clone).",
+        fix=INSTANCE_NAME_TAKEN_FIX,
     )
 
 
@@ -93,7 +92,7 @@ def reuse_instance(rds: RdsGateway, wf: Workflow, plan: ClonePlan) -> None:
     if instance is None:
         raise CloneStateError(
             f"RDS said the DB instance '{plan.instance_id}' exists, then that it does not.",
-            fix="Re-run the job: it adds the instance again.",
+            fix=INSTANCE_VANISHED_FIX,
         )
     problem = instance_problem(instance, plan)
     if problem:

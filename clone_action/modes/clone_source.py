@@ -8,7 +8,15 @@ from typing import TYPE_CHECKING, Any
 from ..aws import tags as tagkeys
 from ..aws.states import READY, explain, is_transient
 from ..config import Inputs
-from ..errors import AccessDenied, CloneStateError, InputError, SafetyError
+from ..errors import (
+    CANNOT_CLONE_FIX,
+    NAME_TAKEN_FIX,
+    SOURCE_NOT_FOUND_FIX,
+    AccessDenied,
+    CloneStateError,
+    InputError,
+    SafetyError,
+)
 from ..workflow import Workflow
 
 if TYPE_CHECKING:
@@ -142,7 +150,7 @@ def check_existing(plan: ClonePlan, existing: Resource) -> None:
         raise SafetyError(
             f"A cluster named '{plan.clone_id}' already exists and is not this pull request's "
             f"clone: {problem}. Nothing was changed.",
-            fix="Set clone-id to a template that names a new cluster, e.g. '{source}-{repo}-pr-{pr}'.",
+            fix=NAME_TAKEN_FIX,
         )
     status = str(existing.get("Status", ""))
     if status != READY and not is_transient(status):
@@ -156,14 +164,14 @@ def check_source(inputs: Inputs, wf: Workflow, rds: RdsGateway, plan: ClonePlan)
     if source is None:
         raise CloneStateError(
             f"The source cluster '{plan.source}' was not found in the region {rds.region}.",
-            fix="Check source-cluster, and aws-region in aws-actions/configure-aws-credentials.",
+            fix=SOURCE_NOT_FOUND_FIX,
         )
     problems = source_problems(source, plan.source)
     if problems:
         raise CloneStateError(
             f"RDS cannot clone '{plan.source}'; nothing was changed:\n"
             + "\n".join(f"- {p}" for p in problems),
-            fix="Do what each line says, or set source-cluster to another cluster.",
+            fix=CANNOT_CLONE_FIX,
         )
     if inputs.serverless:
         engine, version = str(source["Engine"]), str(source.get("EngineVersion", ""))
