@@ -6,10 +6,13 @@ PyGithub is imported only when GitHub is asked. Every function returns its answe
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar
 
 from .errors import COMMENT_PERMISSION_FIX
+
+T = TypeVar("T")
 
 if TYPE_CHECKING:
     from types import TracebackType
@@ -30,19 +33,19 @@ SECONDARY_RATE_WAIT = 60.0
 
 
 @dataclass(frozen=True)
-class GitHubFailure:
-    """Why GitHub could not answer or do it: shown as a warning or a log line, the run goes on."""
-
-    message: str
-
-
-@dataclass(frozen=True)
 class PullRequest:
     """A pull request as GitHub says it is now."""
 
     number: int
     state: str  # 'open' or 'closed', as GitHub says
     labels: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class GitHubFailure:
+    """Why GitHub could not answer or do it: shown as a warning or a log line, the run goes on."""
+
+    message: str
 
 
 def client(api_url: str, token: str) -> Github:
@@ -128,24 +131,27 @@ def _unreachable(api_url: str, exc: Exception) -> GitHubFailure:
 
 def open_pull_requests(*, api_url: str, token: str, repository: str) -> set[int] | GitHubFailure:
     """The numbers of the repository's open PRs (one request per 100), or why GitHub could not tell."""
-    if not token:
-        return NO_TOKEN
-    from github import GithubException
-    from requests import RequestException
-
-    gh = client(api_url, token)
-    try:
-        return {pr.number for pr in gh.get_repo(repository).get_pulls(state="open")}
-    except GithubException as exc:
-        return GitHubFailure(f"{answered(exc)} for the pull requests of {repository}")
-    except RequestException as exc:
-        return _unreachable(api_url, exc)
-    finally:
-        gh.close()
+    return _ask(
+        api_url,
+        token,
+        f"the pull requests of {repository}",
+        lambda gh: {pr.number for pr in gh.get_repo(repository).get_pulls(state="open")},
+    )
 
 
 def pull_request(*, api_url: str, token: str, repository: str, number: int) -> PullRequest | GitHubFailure:
     """The PR as GitHub says it is now (one request), or why GitHub could not tell."""
+
+    def ask(gh: Github) -> PullRequest:
+        pr = gh.get_repo(repository).get_pull(number)  # lazy: the GET is sent on the first attribute
+        state = pr.state
+        return PullRequest(number=number, state=state, labels=tuple(label.name for label in pr.labels))
+
+    return _ask(api_url, token, f"pull request #{number} of {repository}", ask)
+
+
+def _ask(api_url: str, token: str, about: str, question: Callable[[Github], T]) -> T | GitHubFailure:
+    """GitHub's answer to one question about `about`, or why it could not give it."""
     if not token:
         return NO_TOKEN
     from github import GithubException
@@ -153,11 +159,9 @@ def pull_request(*, api_url: str, token: str, repository: str, number: int) -> P
 
     gh = client(api_url, token)
     try:
-        pr = gh.get_repo(repository).get_pull(number)  # lazy: the GET is sent on the first attribute
-        state = pr.state
-        return PullRequest(number=number, state=state, labels=tuple(label.name for label in pr.labels))
+        return question(gh)
     except GithubException as exc:
-        return GitHubFailure(f"{answered(exc)} for pull request #{number} of {repository}")
+        return GitHubFailure(f"{answered(exc)} for {about}")
     except RequestException as exc:
         return _unreachable(api_url, exc)
     finally:

@@ -8,17 +8,25 @@
 from __future__ import annotations
 
 import importlib
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Protocol, cast
 
-from ..config import Action
+from ..config import Action, Inputs
+from ..context import RunContext
 
 if TYPE_CHECKING:
     from ..aws.rds import RdsGateway
     from ..clock import Clock
-    from ..config import Inputs
-    from ..context import RunContext
     from ..workflow import Workflow
+
+
+@dataclass(frozen=True)
+class Planned:
+    """The inputs and the run a plan was made from: a mode's run reads them from its plan."""
+
+    inputs: Inputs = field(repr=False)
+    ctx: RunContext = field(repr=False)
 
 
 class Plan(Protocol):

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 from functools import partial
 from typing import TYPE_CHECKING
@@ -15,6 +15,7 @@ from ..context import Route, RunContext, confirm
 from ..errors import CLONE_AGAIN, DELETED_MEANWHILE, CloneStateError, InputError, SafetyError
 from ..naming import clone_id_problems, instance_id, resolve_clone_id
 from ..workflow import Workflow, md_cell
+from . import Planned
 from .clone_instance import add_instance, check_instance_name
 from .clone_report import patch_manifests, print_plan, report, show_manifest_diff
 from .clone_source import check_existing, check_source, copy_kind, restore_request, warn_at_copy_limit
@@ -26,11 +27,9 @@ if TYPE_CHECKING:
 
 
 @dataclass(frozen=True)
-class ClonePlan:
-    """Everything clone will do, decided before any AWS call, with the inputs and run it came from."""
+class ClonePlan(Planned):
+    """Everything clone will do, decided before any AWS call."""
 
-    inputs: Inputs = field(repr=False)
-    ctx: RunContext = field(repr=False)
     source: str
     clone_id: str
     instance_id: str
