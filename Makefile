@@ -30,8 +30,11 @@ lint: $(STAMP)
 typecheck: $(STAMP)
 	$(BIN)/mypy
 
+# Every test: the default run with the lifecycle property at its full 200 sequences, then the
+# container test, which `pytest` alone leaves out (pyproject.toml says why).
 test: lint typecheck
-	$(BIN)/pytest
+	LIFECYCLE_EXAMPLES=200 $(BIN)/pytest
+	$(BIN)/pytest -m container
 
 # Benchmarks (not part of the tests). The aws CLI is the hand-made alternative they compare with.
 bench: $(STAMP)

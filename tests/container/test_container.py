@@ -25,6 +25,9 @@ from testkit.fake_aws import Account
 from testkit.real_rds import held
 from testkit.runner import Job, Result, Step
 
+# Run by `make test` (pytest -m container), on one xdist worker: its tests share the image.
+pytestmark = [pytest.mark.container, pytest.mark.xdist_group("container")]
+
 if missing := container.missing_tools():
     pytest.skip(
         f"container test needs {', '.join(container.TOOLS)}; missing: {', '.join(missing)} "

@@ -8,9 +8,9 @@ from typing import Any
 
 from botocore.exceptions import NoCredentialsError
 
+from testkit.events import pr_event
+from testkit.harness import Harness
 from testkit.rds_model import common_error
-from tests.helpers import pr_event
-from tests.integration.conftest import Harness
 
 ROOT = Path(__file__).resolve().parents[2]
 

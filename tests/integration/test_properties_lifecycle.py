@@ -34,7 +34,8 @@ from testkit.harness import Harness, SignalAt
 PRS = (1, 2)
 KINDS = ("label", "unlabel", "push", "close", "reopen", "purge", "replay")
 BOUNDARIES = ("before-call.rds", "after-call.rds")
-SEQUENCES = int(os.environ.get("LIFECYCLE_EXAMPLES", "200"))
+# `make test` plays 200 sequences; a plain `pytest` a sample of them.
+SEQUENCES = int(os.environ.get("LIFECYCLE_EXAMPLES", "25"))
 
 
 @dataclass

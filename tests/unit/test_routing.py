@@ -10,7 +10,8 @@ import pytest
 from clone_action.config import parse_inputs
 from clone_action.context import Route, pr_number, read_context, route
 from clone_action.errors import InputError
-from tests.helpers import REPOSITORY, pr_event, runner_env
+from testkit.events import REPOSITORY, pr_event
+from testkit.runner import Job
 
 OTHER_EVENT = (
     "the event '{}' does not clone or delete anything in mode: auto; "
@@ -19,7 +20,7 @@ OTHER_EVENT = (
 
 
 def decide(tmp: Path, event: dict[str, Any], event_name: str = "pull_request", **inputs: str) -> Route:
-    env = runner_env(tmp, inputs, event, event_name)
+    env = Job(tmp).step(inputs, event, event_name).env
     return route(parse_inputs(env), read_context(env))
 
 
@@ -141,8 +142,10 @@ def test_an_explicit_mode_wins_over_the_event(
 
 
 def test_read_context_takes_the_runner_environment_and_the_event(tmp_path: Path) -> None:
-    env = runner_env(
-        tmp_path, {}, pr_event("labeled", number=12, labels=("clone-db", "bug"), label="clone-db")
+    env = (
+        Job(tmp_path)
+        .step({}, pr_event("labeled", number=12, labels=("clone-db", "bug"), label="clone-db"))
+        .env
     )
     ctx = read_context(env)
     assert (ctx.event_name, ctx.event_action, ctx.event_label) == ("pull_request", "labeled", "clone-db")
@@ -154,7 +157,7 @@ def test_read_context_takes_the_runner_environment_and_the_event(tmp_path: Path)
 
 
 def test_read_context_on_github_enterprise_server(tmp_path: Path) -> None:
-    env = runner_env(tmp_path, {}, {})
+    env = Job(tmp_path).step({}, {}).env
     env["GITHUB_SERVER_URL"] = "https://ghe.example.com/"
     env["GITHUB_API_URL"] = "https://ghe.example.com/api/v3/"
     ctx = read_context(env)
@@ -163,22 +166,22 @@ def test_read_context_on_github_enterprise_server(tmp_path: Path) -> None:
 
 
 def test_pr_number_comes_from_the_event(tmp_path: Path) -> None:
-    env = runner_env(tmp_path, {}, pr_event("closed", number=31))
+    env = Job(tmp_path).step({}, pr_event("closed", number=31)).env
     assert pr_number(parse_inputs(env), read_context(env)) == 31
 
 
 def test_the_pr_number_input_beats_the_event(tmp_path: Path) -> None:
-    env = runner_env(tmp_path, {"pr-number": "12"}, pr_event("closed", number=31))
+    env = Job(tmp_path).step({"pr-number": "12"}, pr_event("closed", number=31)).env
     assert pr_number(parse_inputs(env), read_context(env)) == 12
 
 
 def test_the_pr_number_input_for_an_event_without_a_pr(tmp_path: Path) -> None:
-    env = runner_env(tmp_path, {"pr-number": "5"}, {"inputs": {}}, "workflow_dispatch")
+    env = Job(tmp_path).step({"pr-number": "5"}, {"inputs": {}}, "workflow_dispatch").env
     assert pr_number(parse_inputs(env), read_context(env)) == 5
 
 
 def test_an_event_without_a_pr_and_no_pr_number_input_is_an_input_error(tmp_path: Path) -> None:
-    env = runner_env(tmp_path, {}, {"inputs": {}}, "workflow_dispatch")
+    env = Job(tmp_path).step({}, {"inputs": {}}, "workflow_dispatch").env
     with pytest.raises(InputError) as caught:
         pr_number(parse_inputs(env), read_context(env))
     assert caught.value.problems == [
@@ -240,7 +243,7 @@ def test_a_clone_is_held_against_the_pull_request_as_github_says_it_is_now(
     from clone_action.context import recheck
     from clone_action.pr_api import PullRequest
 
-    env = runner_env(tmp_path, {"mode": mode, "source-cluster": "prod"}, pr_event("synchronize"))
+    env = Job(tmp_path).step({"mode": mode, "source-cluster": "prod"}, pr_event("synchronize")).env
     decision = recheck(Route("clone", "as the event says"), parse_inputs(env), PullRequest(7, state, labels))
 
     assert decision == expected
@@ -271,7 +274,7 @@ def test_a_teardown_in_auto_is_held_against_the_pull_request_as_it_is_now(
     from clone_action.context import recheck
     from clone_action.pr_api import PullRequest
 
-    env = runner_env(tmp_path, {"mode": mode}, pr_event("unlabeled", label="clone-db"))
+    env = Job(tmp_path).step({"mode": mode}, pr_event("unlabeled", label="clone-db")).env
     decision = recheck(
         Route("teardown", "as the event says"), parse_inputs(env), PullRequest(7, state, labels)
     )
