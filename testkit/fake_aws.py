@@ -10,6 +10,7 @@ clone_action.aws.tags, so a renamed tag key cannot pass unnoticed), and clusters
 
 from __future__ import annotations
 
+import copy
 import io
 import logging
 import os
@@ -194,6 +195,7 @@ class Moto:
         self._counter: CountingApp | None = None
         self._clients: dict[tuple[str, bool], Any] = {}
         self._url = ""
+        self._pristine: tuple[dict[str, Any], Any] | None = None
         # EC2's default AMIs cost moto ~0.4 s for every EC2 backend it makes, again after each reset;
         # nothing here starts an instance. moto reads this whenever it makes a backend.
         os.environ["MOTO_EC2_LOAD_DEFAULT_AMIS"] = "false"
@@ -260,6 +262,28 @@ class Moto:
         moto_api_backend.reset()
         self.calls()
 
+    def with_source(self) -> dict[str, Any]:
+        """reset(), then the source 'prod' of make_source: made once, then its RDS and EC2 state
+        copied back for every test (a copy costs ~3 ms, making it ~25 ms)."""
+        from moto.core import DEFAULT_ACCOUNT_ID
+        from moto.ec2.models import ec2_backends
+        from moto.rds.models import rds_backends
+
+        self.reset()
+        if self._pristine is None:
+            source = make_source(self.rds, self.ec2, region=self.region)
+            state = (
+                rds_backends[DEFAULT_ACCOUNT_ID][self.region],
+                ec2_backends[DEFAULT_ACCOUNT_ID][self.region],
+            )
+            self._pristine = source, copy.deepcopy(state)
+        else:
+            rds, ec2 = copy.deepcopy(self._pristine[1])  # one copy: the RDS state refers to EC2's
+            rds_backends[DEFAULT_ACCOUNT_ID][self.region] = rds
+            ec2_backends[DEFAULT_ACCOUNT_ID][self.region] = ec2
+        self.calls()
+        return copy.deepcopy(self._pristine[0])
+
     def stop(self) -> None:
         if self._server is not None:
             self._server.stop()
@@ -276,10 +300,7 @@ class Account:
 
     @classmethod
     def fresh(cls, moto: Moto) -> Account:
-        moto.reset()
-        account = cls(moto, make_source(moto.rds, moto.ec2, region=moto.region))
-        moto.calls()
-        return account
+        return cls(moto, moto.with_source())
 
     @property
     def rds(self) -> Any:
