@@ -1,13 +1,15 @@
-"""YAML manifests: loaded per `---` chunk, so documents no rule touches keep their exact bytes."""
+"""YAML manifests: the rules change the parsed documents, and only those bytes of the text change
+(yaml_splice); a document the text cannot take in place is written again whole (yaml_style)."""
 
 from __future__ import annotations
 
 import io
 import itertools
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
+from ruamel.yaml.comments import TaggedScalar
 from ruamel.yaml.error import YAMLError
 from ruamel.yaml.scalarstring import (
     DoubleQuotedScalarString,
@@ -19,6 +21,8 @@ from ruamel.yaml.scalarstring import (
 from .document import NotParsed, Outcome, apply_to_trees, explain_trees, put, typed
 from .rules import Rule
 from .tree import MISSING, Miss
+from .yaml_scalar import CannotSplice
+from .yaml_splice import Touched, splice
 from .yaml_style import Indentation, dumper, indentation, new_yaml
 
 _DOCUMENT_START = re.compile(r"^---(?=[ \t\r\n]|$)", re.MULTILINE)
@@ -37,10 +41,19 @@ class _Chunk:
     body: str
     documents: list[Any]
     modified: bool = False
+    # What the rules changed, by (container, key): the container, the key, the value before.
+    touched: dict[tuple[int, Any], Touched] = field(default_factory=dict)
+
+    def store(self, container: Any, key: Any, old: Any, value: str) -> bool:
+        """Store as _store does, and remember where, for the edit in place."""
+        if not _store(container, key, old, value):
+            return False
+        self.touched.setdefault((id(container), key), (container, key, old))
+        return True
 
 
 class YamlDocument:
-    """A YAML stream (one or more documents); comments, key order and quoting survive a rewrite."""
+    """A YAML stream (one or more documents); a rule changes only the bytes of the values it sets."""
 
     def __init__(self, text: str) -> None:
         self.crlf = "\r\n" in text
@@ -66,7 +79,7 @@ class YamlDocument:
     def apply(self, rule: Rule, value: str, relative: str) -> Outcome:
         total = Outcome()
         for chunk in self.chunks:
-            outcome = apply_to_trees(chunk.documents, rule, value, relative, _store)
+            outcome = apply_to_trees(chunk.documents, rule, value, relative, chunk.store)
             chunk.modified = chunk.modified or outcome.modified
             total.hits += outcome.hits
             total.modified = total.modified or outcome.modified
@@ -78,22 +91,32 @@ class YamlDocument:
 
     def render(self) -> str:
         return "".join(
-            self._dump(chunk, style) if chunk.modified else chunk.text
+            self._render(chunk, style) if chunk.modified else chunk.text
             for chunk, style in zip(self.chunks, self.styles, strict=True)
         )
 
+    def _render(self, chunk: _Chunk, style: Indentation) -> str:
+        try:
+            return chunk.marker + splice(chunk.body, chunk.documents, chunk.touched.values(), self.line_break)
+        except CannotSplice:
+            return self._dump(chunk, style)
+
+    @property
+    def line_break(self) -> str:
+        return "\r\n" if self.crlf else "\n"
+
     def _dump(self, chunk: _Chunk, style: Indentation) -> str:
+        """The chunk's documents written again whole (ruamel keeps comments, key order and quotes)."""
         yaml = dumper(style)
         yaml.explicit_start = chunk.body.startswith("---")
         yaml.explicit_end = bool(_DOCUMENT_END.search(chunk.body))
-        if self.crlf:
-            yaml.line_break = "\r\n"  # type: ignore[assignment]  # ruamel's stub says None only
         out = io.StringIO()
         yaml.dump_all(chunk.documents, out)
-        text = out.getvalue()
+        # A comment ruamel kept holds the CR of its CRLF line: one line break, whatever the text had.
+        text = out.getvalue().replace("\r\n", "\n")
         if not chunk.text.endswith("\n"):
-            text = text.removesuffix(yaml.line_break or "\n")
-        return chunk.marker + text
+            text = text.removesuffix("\n")
+        return chunk.marker + (text.replace("\n", "\r\n") if self.crlf else text)
 
 
 def _pieces(text: str) -> list[str]:
@@ -114,13 +137,22 @@ def _has_content(text: str) -> bool:
 
 
 def _store(container: Any, key: Any, old: Any, value: str) -> bool:
-    """Store like any tree, keeping the old string's quoting and the gap before a line's comment."""
-    new = typed(old, value)
+    """Store like any tree, keeping the old string's quoting, a custom tag (!Ref name) and the gap
+    before a line's comment."""
+    new: Any = typed(old, value)
     style = next((style for style in _KEPT_STYLES if isinstance(old, style)), None)
-    if not put(container, key, old, style(new) if style else new):
+    if isinstance(old, TaggedScalar):
+        if old.value == value:
+            return False
+        new = TaggedScalar(value=value, style=old.style, tag=old.tag)
+    elif style:
+        new = style(new)
+    if not put(container, key, old, new):
         return False
     if old is not MISSING:
-        _keep_comment_gap(container, key, len(str(new)) - len(str(old)))
+        tagged = isinstance(old, TaggedScalar)
+        growth = len(value if tagged else str(new)) - len(str(old.value if tagged else old))
+        _keep_comment_gap(container, key, growth)
     return True
 
 
