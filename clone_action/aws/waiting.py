@@ -44,15 +44,17 @@ class Waiting:
         last = ""
         while True:
             line, done = look()
+            now = self.clock.monotonic()
+            waits = not done and now < budget.deadline
+            # Said before the line is logged: a cancel that arrives just after it is reported as this wait.
+            self.ledger.doing = f"waiting {budget.poll:g}s between status checks ({line})" if waits else ""
             if line != last:
                 self.log(f"{budget.stamp()} {line}")
                 last = line
             if done:
                 return
-            now = self.clock.monotonic()
-            if now >= budget.deadline:
+            if not waits:
                 raise timeout(line)
-            self.ledger.doing = f"waiting {budget.poll:g}s between status checks ({line})"
             self.clock.sleep(min(budget.poll, budget.deadline - now))
             self.ledger.doing = ""
 
