@@ -266,14 +266,14 @@ STILL_BUSY_FIX = (
     "Re-run the job: it picks up where this run stopped. Raise timeout-minutes if this happens often."
 )
 
+
 # The clone, or one of its instances, is in a state that does not pass by itself (aws/states.py):
-
-
+# where to look first; the fix of each such state follows.
 def rds_events(ident: str) -> str:
-    """Where to look first, for any such state."""
     return f"Look at the events of '{ident}' in the RDS console."
 
 
+# How to make the clone again, in most of those fixes.
 REMAKE_CLONE = "Delete the clone (remove the label, or mode: teardown), then label the pull request again."
 
 

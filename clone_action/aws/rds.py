@@ -15,7 +15,7 @@ from botocore.exceptions import BotoCoreError, ClientError, NoRegionError
 from .. import __version__
 from ..cancel import Ledger
 from ..clock import Clock
-from ..errors import CLONE_AGAIN, DELETED_MEANWHILE, AwsError, CloneStateError
+from ..errors import CLONE_AGAIN, DELETED_MEANWHILE, NO_REGION_FIX, AwsError, CloneStateError
 from . import iam
 from .translate import Handlers, busy, message_of, nothing, translate
 from .waiting import Waiting
@@ -38,10 +38,7 @@ def make_client(region: str = "") -> RDSClient:
     try:
         return boto3.client("rds", region_name=region or None, config=config)
     except NoRegionError as exc:
-        raise AwsError(
-            "No AWS region is configured for this step.",
-            fix="Set aws-region in aws-actions/configure-aws-credentials, or AWS_REGION in env:.",
-        ) from exc
+        raise AwsError("No AWS region is configured for this step.", fix=NO_REGION_FIX) from exc
 
 
 class RdsGateway(Waiting):

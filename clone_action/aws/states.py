@@ -9,6 +9,18 @@ later, ends the wait at once with the state named.
 
 from __future__ import annotations
 
+from ..errors import (
+    BEING_DELETED_FIX,
+    CAPACITY_FIX,
+    KMS_KEY_FIX,
+    NETWORK_FIX,
+    PARAMETERS_FIX,
+    cloning_failed_fix,
+    state_fix,
+    stopped_fix,
+    undeletable_fix,
+)
+
 READY = "available"
 
 # States that turn into `available` without anyone acting.
@@ -60,58 +72,39 @@ def explain(kind: str, ident: str, status: str, *, deleting: bool = False) -> tu
 
     `deleting`: the action was deleting the clone, so the fix is not to delete it.
     """
-    where = f"Look at the events of '{ident}' in the RDS console."
-    again = "Delete the clone (remove the label, or mode: teardown), then label the pull request again."
     if deleting and status not in STOPPED:
         return (
             f"RDS will not delete it while it is '{status}', and that state does not pass by itself.",
-            f"{where} Delete it in the console once RDS allows it (or ask AWS Support), then re-run "
-            "the job to confirm.",
+            undeletable_fix(ident),
         )
     if status == "cloning-failed":
-        return (
-            "RDS could not make the clone.",
-            f"{where} {again} If it fails again, check that the source is healthy and that the "
-            "account has room for another cluster.",
-        )
+        return ("RDS could not make the clone.", cloning_failed_fix(ident))
     if status in STOPPED:
         return (
             f"Someone stopped the {kind}; RDS does not start it again for up to seven days.",
-            f"Start it (aws rds start-db-cluster --db-cluster-identifier {ident}) and re-run the job, "
-            "or remove the label to delete the clone.",
+            stopped_fix(ident),
         )
     if status in DELETING:
         return (
             f"The {kind} is being deleted, by a teardown or purge (the pull request was closed or "
             "lost its label) or by hand; this run neither adds to it nor makes it again.",
-            "Nothing to do if the pull request is closed. To clone again, label the pull request "
-            "again once the deletion has finished.",
+            BEING_DELETED_FIX,
         )
     if status == "insufficient-capacity":
         return (
             "AWS has no capacity for this instance class in the clone's Availability Zone right now.",
-            f"{again} Choose another instance-class, or try again later.",
+            CAPACITY_FIX,
         )
     if status.startswith("inaccessible-encryption-credentials"):
-        return (
-            "RDS cannot use the KMS key that encrypts the source and its clones.",
-            "Make sure the key is enabled and that RDS may use it (key policy, grants); "
-            f"{again[0].lower()}{again[1:]}",
-        )
+        return ("RDS cannot use the KMS key that encrypts the source and its clones.", KMS_KEY_FIX)
     if status == "incompatible-network":
         return (
             "The clone's subnet group or VPC cannot take the instance (no free IP addresses, or a "
             "subnet or security group is gone).",
-            f"Check db-subnet-group and security-group-ids. {again}",
+            NETWORK_FIX,
         )
     if status == "incompatible-parameters":
-        return (
-            "The parameter group holds values the clone's instance cannot start with.",
-            f"Check db-cluster-parameter-group against instance-class. {again}",
-        )
+        return ("The parameter group holds values the clone's instance cannot start with.", PARAMETERS_FIX)
     if status == "storage-full":
-        return ("The instance ran out of storage.", f"{where} {again}")
-    return (
-        f"RDS reports '{status}', a state that does not turn into available by itself.",
-        f"{where} {again}",
-    )
+        return ("The instance ran out of storage.", state_fix(ident))
+    return (f"RDS reports '{status}', a state that does not turn into available by itself.", state_fix(ident))

@@ -12,7 +12,19 @@ from typing import Any
 
 from botocore.exceptions import ClientError, NoCredentialsError
 
-from ..errors import CREDENTIALS_YAML, IAM_DOC, PURGE_YAML, AccessDenied, AwsError
+from ..errors import (
+    BAD_CREDENTIALS_FIX,
+    CREDENTIALS_YAML,
+    IAM_DOC,
+    NO_CREDENTIALS_FIX,
+    PURGE_YAML,
+    QUOTA_FIX,
+    THROTTLED_FIX,
+    UNREACHABLE_FIX,
+    AccessDenied,
+    AwsError,
+    access_denied_fix,
+)
 from . import iam
 
 # A shape's name is not always its code on the wire (InvalidDBInstanceStateFault is sent as
@@ -81,8 +93,7 @@ def _access_denied(called: str, code: str, message: str, policy: str) -> AccessD
     return AccessDenied(
         f"AWS denied {denied}{via} ({code}): {message}",
         cause=f"The IAM policy of the role this job assumes does not allow {denied}.",
-        fix=f"Allow {denied} in the IAM policy of the role this job assumes, as {where} does. Replace "
-        "the account id, region, repository and source names with yours.",
+        fix=access_denied_fix(denied, where),
         snippet=json.dumps(statement, indent=2),
         lang="json",
     )
@@ -103,14 +114,11 @@ def translate(
             f"No AWS credentials were found for {action}.",
             cause=credentials_hint
             or "No earlier step in this job configured AWS credentials, or it ran without an OIDC token.",
-            fix=(
-                "Add a step `uses: aws-actions/configure-aws-credentials@v6` with `role-to-assume` "
-                "before this one, and `permissions: id-token: write` in the job."
-            ),
+            fix=NO_CREDENTIALS_FIX,
             snippet=CREDENTIALS_YAML,
         )
     if not isinstance(exc, ClientError):
-        return AwsError(f"{action} could not reach AWS in {region}: {exc}", fix="Re-run the job.")
+        return AwsError(f"{action} could not reach AWS in {region}: {exc}", fix=UNREACHABLE_FIX)
     error = exc.response.get("Error", {})
     code, message = str(error.get("Code", "")), str(error.get("Message", ""))
     if code in ACCESS_DENIED:
@@ -119,23 +127,20 @@ def translate(
         return AwsError(
             f"An AWS quota stopped {action} in {region} ({code}): {message}",
             cause="Too many clusters or instances in this account and region (40 clusters by default).",
-            fix=(
-                "Delete clones that are no longer needed: run this action with mode: purge "
-                "(or the nightly purge workflow), or ask AWS for a higher quota."
-            ),
+            fix=QUOTA_FIX,
             snippet=PURGE_YAML,
         )
     if code in BAD_CREDENTIALS:
         return AwsError(
             f"AWS rejected the credentials for {action} ({code}): {message}",
             cause="The credentials expired (a long job), or belong to another account or partition.",
-            fix="Check the role in aws-actions/configure-aws-credentials and re-run the job.",
+            fix=BAD_CREDENTIALS_FIX,
             snippet=CREDENTIALS_YAML,
         )
     if code in THROTTLED:
         return AwsError(
             f"AWS kept throttling {action} after retries ({code}): {message}",
             cause="Other tools in the account are calling the RDS API heavily.",
-            fix="Re-run the job later; other tools in the account may be calling RDS heavily.",
+            fix=THROTTLED_FIX,
         )
     return AwsError(f"{action} failed ({code}): {message}")

@@ -8,7 +8,18 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from ..errors import CLONE_AGAIN, DELETED_MEANWHILE, IAM_DOC, AwsError, CloneStateError, WaitTimeout
+from ..errors import (
+    CLONE_AGAIN,
+    DELETED_MEANWHILE,
+    REFUSED_FIX,
+    SECRET_IMPAIRED_FIX,
+    STILL_BUSY_FIX,
+    STILL_DELETING_FIX,
+    AwsError,
+    CloneStateError,
+    WaitTimeout,
+    not_available_fix,
+)
 from .states import DELETING, READY, explain, is_transient, settles
 from .translate import Busy
 
@@ -101,26 +112,17 @@ class Waiting:
                     raise CloneStateError(
                         "The clone's own master user secret is 'impaired': RDS cannot reach the secret "
                         "or its KMS key.",
-                        fix="Allow kms:DescribeKey on the aws/secretsmanager key to the role this job "
-                        f"assumes ({IAM_DOC}), then delete the clone (remove the label) and label again.",
+                        fix=SECRET_IMPAIRED_FIX,
                     )
                 line += f"; secret: {secret_status or 'none yet'}" + ("; changes pending" if pending else "")
                 ready = ready and secret_status == "active" and not pending
             return line, ready
 
         def timeout(line: str) -> WaitTimeout:
-            doing = (
-                "The clone is still being created"
-                if "creating" in line
-                else "RDS is still working on the clone, in states that pass by themselves,"
-            )
             return WaitTimeout(
                 f"The clone '{cluster_id}' was not available after timeout-minutes: {budget.timeout_minutes} "
                 f"({line}).",
-                fix=(
-                    f"{doing} and it is kept: re-run the job to go on waiting (it is reused), or raise "
-                    "timeout-minutes. Large clusters can take 20 minutes or more."
-                ),
+                fix=not_available_fix(creating="creating" in line),
             )
 
         self._poll(look, budget, timeout)
@@ -147,7 +149,7 @@ class Waiting:
             return WaitTimeout(
                 f"{', '.join(remaining)} still existed after timeout-minutes: "
                 f"{budget.timeout_minutes} ({line}).",
-                fix="RDS goes on deleting it: re-run the job to confirm, or raise timeout-minutes.",
+                fix=STILL_DELETING_FIX,
             )
 
         self._poll(look, budget, timeout)
@@ -221,14 +223,12 @@ class Waiting:
                         f"RDS refused to {what}: {exc}",
                         cause=f"The {exc.kind} '{exc.ident}' and everything in it is available, so "
                         "waiting would not help.",
-                        fix="Look at the cluster in the RDS console; if the message names a setting, "
-                        "correct it (for the clone: remove the label and label the pull request again).",
+                        fix=REFUSED_FIX,
                     ) from exc
                 if self.clock.monotonic() + delay > budget.deadline:
                     raise WaitTimeout(
                         f"RDS kept refusing to {what} until timeout-minutes ran out ({doing}): {exc}",
-                        fix="Re-run the job: it picks up where this run stopped. Raise timeout-minutes "
-                        "if this happens often.",
+                        fix=STILL_BUSY_FIX,
                     ) from exc
                 if not told:
                     pace = "with backoff" if backoff else f"every {budget.poll:g}s"

@@ -20,7 +20,7 @@ from ..aws.states import READY, STOPPED
 from ..clock import Budget
 from ..config import Inputs
 from ..context import RunContext
-from ..errors import ActionError, SafetyError, max_deletions_yaml
+from ..errors import ActionError, SafetyError, max_deletions_fix, max_deletions_yaml
 from ..pace import TokenBucket
 from ..workflow import Workflow, md_cell
 from .purge_survey import Candidate, Kept, Rules, Survey, survey
@@ -265,9 +265,7 @@ def _refuse_too_many(inputs: Inputs, wf: Workflow, candidates: list[Candidate], 
         f"so it deleted none:\n{listing}",
         cause="More clones are due at once than this workflow expects: a backlog (purge did not run for "
         "a while), or expiry tags or PR states read wrongly (a wrong purge-scope, a changed ttl).",
-        fix=f"Check the list. If every one should go, run purge once with max-deletions: "
-        f"{len(candidates)} or more (for that run only), or run it with dry-run: true first to list "
-        "what it would delete without deleting anything.",
+        fix=max_deletions_fix(len(candidates)),
         snippet=max_deletions_yaml(len(candidates)),
     )
 

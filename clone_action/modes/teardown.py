@@ -13,20 +13,13 @@ from ..clock import Budget, elapsed
 from ..comment import publish
 from ..config import Inputs
 from ..context import RunContext
-from ..errors import SafetyError
+from ..errors import OWNERSHIP_FIX, SafetyError
 from ..naming import clone_id_problems, resolve_clone_id
 from ..workflow import Workflow, md_cell
 
 if TYPE_CHECKING:
     from ..aws.rds import RdsGateway, Resource
     from ..clock import Clock
-
-OWNERSHIP_FIX = (
-    "The action deletes only clusters it created for this repository and pull request (tag "
-    "aurora-clone/managed=true, aurora-clone/repository, aurora-clone/pr), never the source. "
-    "Check clone-id, source-cluster and pr-number; delete anything else by hand."
-)
-
 
 @dataclass(frozen=True)
 class Owner:
