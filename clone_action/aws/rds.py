@@ -144,18 +144,23 @@ class RdsGateway(Waiting):
         """
         return self._pages("DescribeDBClusters", "DBClusters", MaxRecords=100)
 
+    def clone_group(self, clone_group_id: str) -> list[Resource]:
+        """The clusters that share this copy-on-write clone group (the source among them), with tags.
+
+        IAM: rds:DescribeDBClusters.
+        """
+        return self._pages(
+            "DescribeDBClusters",
+            "DBClusters",
+            Filters=[{"Name": "clone-group-id", "Values": [clone_group_id]}],
+        )
+
     def clone_group_size(self, clone_group_id: str) -> int:
         """How many clusters share this copy-on-write clone group (the source among them).
 
         IAM: rds:DescribeDBClusters.
         """
-        return len(
-            self._pages(
-                "DescribeDBClusters",
-                "DBClusters",
-                Filters=[{"Name": "clone-group-id", "Values": [clone_group_id]}],
-            )
-        )
+        return len(self.clone_group(clone_group_id))
 
     def engine_version(self, engine: str, version: str) -> Resource | None:
         """What RDS says of this engine version (ServerlessV2FeaturesSupport among it), or None.

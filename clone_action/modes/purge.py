@@ -205,7 +205,9 @@ class Purge:
                 budget = Budget.start(
                     self.clock, poll=self.inputs.poll_interval, timeout_minutes=self.inputs.timeout_minutes
                 )
-                start_deletion(self.rds, candidate.cluster_id, owner, budget=budget)
+                # The listing showed which clusters name it as their source: no look at its clone group.
+                named_by = self.rules.sources.get(candidate.cluster_id.lower(), [])
+                start_deletion(self.rds, candidate.cluster_id, owner, budget=budget, named_by=named_by)
         except ActionError as exc:
             self.fail(candidate, exc.message)
             return

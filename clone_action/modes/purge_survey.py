@@ -15,6 +15,7 @@ from ..config import Inputs
 from ..context import RunContext
 from ..pr_api import GitHubFailure, open_pull_requests
 from ..workflow import Workflow
+from .teardown import named_sources, source_of
 
 if TYPE_CHECKING:
     from ..aws.rds import Resource
@@ -74,8 +75,7 @@ class Rules:
             return f"it is a golden copy ({tagkeys.BASE}=true)"
         naming = self.sources.get(cluster_id.lower())
         if naming:
-            whose = "its" if len(naming) == 1 else "their"
-            return f"it is the source of {_names(naming)} (named in {whose} {tagkeys.SOURCE} tag)"
+            return f"it is {source_of(naming)}"
         if parse_expiry(tags.get(tagkeys.EXPIRES_AT, "")) is None:
             return f"its {tagkeys.EXPIRES_AT} tag is {_expiry_text(tags)}, so its lifetime is unknown"
         return None
@@ -104,31 +104,12 @@ def _expiry_text(tags: dict[str, str]) -> str:
     return "missing" if text is None else f"{text!r}, not YYYY-MM-DDTHH:MM:SSZ"
 
 
-def _names(idents: list[str], most: int = 3) -> str:
-    """ "'a', 'b' and 'c'" or "'a', 'b', 'c' and 4 more"."""
-    quoted = [f"'{i}'" for i in idents]
-    if len(quoted) > most:
-        return ", ".join(quoted[:most]) + f" and {len(quoted) - most} more"
-    return quoted[0] if len(quoted) == 1 else ", ".join(quoted[:-1]) + " and " + quoted[-1]
-
-
 def _age(cluster: Resource, now: datetime) -> str:
     created = cluster.get("ClusterCreateTime")
     if not isinstance(created, datetime):
         return "?"
     delta = now - created.astimezone(UTC)
     return f"{delta.days}d {delta.seconds // 3600}h" if delta.days else f"{delta.seconds // 3600}h"
-
-
-def named_sources(clusters: list[Resource]) -> dict[str, list[str]]:
-    """Cluster id -> the other clusters whose aurora-clone/source tag names it (any repository)."""
-    sources: dict[str, list[str]] = {}
-    for cluster in clusters:
-        ident = str(cluster["DBClusterIdentifier"])
-        source = tagkeys.tag_map(cluster).get(tagkeys.SOURCE, "").strip().lower()
-        if source and source != ident.lower():
-            sources.setdefault(source, []).append(ident)
-    return sources
 
 
 def survey(clusters: list[Resource], inputs: Inputs, ctx: RunContext, wf: Workflow, now: datetime) -> Survey:

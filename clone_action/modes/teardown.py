@@ -13,13 +13,14 @@ from ..clock import Budget, elapsed
 from ..comment import publish
 from ..config import Inputs
 from ..context import RunContext
-from ..errors import OWNERSHIP_FIX, SafetyError
+from ..errors import OWNERSHIP_FIX, SOURCE_IN_USE_FIX, SafetyError
 from ..naming import clone_id_problems, resolve_clone_id
 from ..workflow import Workflow, md_cell
 
 if TYPE_CHECKING:
     from ..aws.rds import RdsGateway, Resource
     from ..clock import Clock
+
 
 @dataclass(frozen=True)
 class Owner:
@@ -63,9 +64,34 @@ def plan(inputs: Inputs, ctx: RunContext, now: datetime) -> TeardownPlan:
     return TeardownPlan(inputs, ctx, clone_id, Owner(ctx.repository, pr, inputs.source_cluster))
 
 
-def _refuse(clone_id: str, problem: str, deleted_any: bool) -> SafetyError:
+def names(idents: list[str], most: int = 3) -> str:
+    """ "'a', 'b' and 'c'" or "'a', 'b', 'c' and 4 more"."""
+    quoted = [f"'{i}'" for i in idents]
+    if len(quoted) > most:
+        return ", ".join(quoted[:most]) + f" and {len(quoted) - most} more"
+    return quoted[0] if len(quoted) == 1 else ", ".join(quoted[:-1]) + " and " + quoted[-1]
+
+
+def named_sources(clusters: list[Resource]) -> dict[str, list[str]]:
+    """Cluster id (lower case) -> the other clusters whose aurora-clone/source tag names it."""
+    sources: dict[str, list[str]] = {}
+    for cluster in clusters:
+        ident = str(cluster["DBClusterIdentifier"])
+        source = tagkeys.tag_map(cluster).get(tagkeys.SOURCE, "").strip().lower()
+        if source and source != ident.lower():
+            sources.setdefault(source, []).append(ident)
+    return sources
+
+
+def source_of(naming: list[str]) -> str:
+    """ "the source of 'a' (named in its aurora-clone/source tag)": why a cluster is never deleted."""
+    whose = "its" if len(naming) == 1 else "their"
+    return f"the source of {names(naming)} (named in {whose} {tagkeys.SOURCE} tag)"
+
+
+def _refuse(clone_id: str, problem: str, deleted_any: bool, fix: str = OWNERSHIP_FIX) -> SafetyError:
     done = "Some of its instances were already being deleted." if deleted_any else "Nothing was deleted."
-    return SafetyError(f"Refused to delete '{clone_id}': {problem}. {done}", fix=OWNERSHIP_FIX)
+    return SafetyError(f"Refused to delete '{clone_id}': {problem}. {done}", fix=fix)
 
 
 def _problem(resource: Resource, clone_id: str, owner: Owner) -> str | None:
@@ -86,6 +112,19 @@ def _check_owned(rds: RdsGateway, clone_id: str, owner: Owner, cluster: Resource
         if problem:
             raise _refuse(clone_id, problem, False)
     return instances
+
+
+def _check_no_clone_of(rds: RdsGateway, clone_id: str, cluster: Resource, named_by: list[str] | None) -> None:
+    """Refuse a cluster that another names as its source (safety rule 2), whatever its tags.
+
+    Such a cluster is in the clone's copy-on-write group, found by one describe (none for a
+    cluster never cloned from); `named_by` saves it when the caller has listed every cluster.
+    """
+    if named_by is None:
+        group = cluster.get("CloneGroupId")
+        named_by = named_sources(rds.clone_group(str(group))).get(clone_id.lower(), []) if group else []
+    if named_by:
+        raise _refuse(clone_id, f"'{clone_id}' is {source_of(named_by)}", False, SOURCE_IN_USE_FIX)
 
 
 def start_if_stopped(rds: RdsGateway, clone_id: str, owner: Owner) -> bool:
@@ -112,13 +151,15 @@ def start_deletion(
     budget: Budget,
     dry_run: bool = False,
     described: Resource | None = None,
+    named_by: list[str] | None = None,
 ) -> Deletion:
     """Check ownership, then delete the clone's instances and the clone (without waiting for it to go).
 
     Every delete call is preceded by a fresh describe and the same ownership check; a refusal
     raises SafetyError. Busy states (still creating, modifying) are retried with backoff. A
     stopped clone with instances is started first and waited for. `described` saves the first
-    describe when the caller has just listed the cluster.
+    describe when the caller has just listed the cluster, `named_by` (the clusters that name the
+    clone as their source) the look at its clone group when the caller has listed every cluster.
     """
     result = Deletion(clone_id)
     cluster = described or rds.describe_cluster(clone_id)
@@ -131,6 +172,7 @@ def start_deletion(
     rds.ledger.found = (
         f"The clone '{clone_id}' was {result.status} when this run looked (instances: {members})."
     )
+    _check_no_clone_of(rds, clone_id, cluster, named_by)
     if dry_run or result.status == "deleting":
         return result
 
