@@ -20,7 +20,14 @@ from ..aws.states import READY, STOPPED
 from ..clock import Budget
 from ..config import Inputs
 from ..context import RunContext
-from ..errors import ActionError, SafetyError, max_deletions_fix, max_deletions_yaml
+from ..errors import (
+    PURGE_DRY_RUN_FAILURES_FIX,
+    PURGE_FAILURES_FIX,
+    ActionError,
+    SafetyError,
+    max_deletions_fix,
+    max_deletions_yaml,
+)
 from ..pace import TokenBucket
 from ..workflow import Workflow, md_cell
 from .purge_survey import Candidate, Kept, Rules, Survey, survey
@@ -341,5 +348,5 @@ def run(plan: PurgePlan, wf: Workflow, rds: RdsGateway, clock: Clock) -> None:
         raise ActionError(
             f"{len(failures)} of {len(candidates)} clones could not be purged:\n"
             + "\n".join(f"- {f}" for f in failures),
-            fix="The others were deleted. Fix what each line says and run purge again.",
+            fix=PURGE_DRY_RUN_FAILURES_FIX if inputs.dry_run else PURGE_FAILURES_FIX,
         )

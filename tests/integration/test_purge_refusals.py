@@ -1,8 +1,9 @@
-"""Purge deletes a clone through teardown's path with what its listing showed: which clusters name
-the clone as their source, so with no further RDS call."""
+"""Purge's refusals: what a dry run says of the clones it could not delete, and that a clone deleted
+through teardown's path is checked against the sources purge listed, with no further RDS call."""
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from testkit.fake_aws import PAST, make_clone
@@ -12,6 +13,55 @@ from testkit.rds_model import fault
 
 PURGE = {"mode": "purge"}
 DISPATCH: dict[str, Any] = {"event": {}, "event_name": "workflow_dispatch"}
+
+
+def with_a_foreign_instance(action: Harness, github: FakeGitHub) -> None:
+    """Two expired clones; someone added a replica of their own to the first."""
+    make_clone(action.aws.rds, "prod-pr-1", pr=1, expires=PAST, instance=True)
+    make_clone(action.aws.rds, "prod-pr-2", pr=2, expires=PAST, instance=True)
+    action.aws.rds.create_db_instance(
+        DBInstanceIdentifier="someones-replica",
+        DBClusterIdentifier="prod-pr-1",
+        Engine="aurora-postgresql",
+        DBInstanceClass="db.r6g.large",
+    )
+    github.pulls.update({1: "open", 2: "open"})
+
+
+REFUSAL = (
+    "- prod-pr-1: Refused to delete 'prod-pr-1': 'someones-replica' does not carry the tag "
+    "aurora-clone/managed=true, so this action did not create it. Nothing was deleted."
+)
+
+
+def test_a_dry_run_that_refuses_a_clone_says_the_others_would_be_deleted(
+    action: Harness, github: FakeGitHub
+) -> None:
+    with_a_foreign_instance(action, github)
+
+    result = action.run({**PURGE, "dry-run": "true"}, **DISPATCH)
+
+    assert result.code == 1
+    assert json.loads(result.outputs["purged"]) == ["prod-pr-2"]
+    (error,) = result.commands("error")
+    assert error.replace("%0A", "\n").endswith(f"1 of 2 clones could not be purged:\n{REFUSAL}")
+    assert "How to fix: The others would be deleted. Fix what each line says and run purge again." in (
+        result.log
+    )
+    assert "were deleted" not in result.log + result.summary
+    assert action.calls.changing() == []
+    assert action.aws.cluster_ids() == ["prod", "prod-pr-1", "prod-pr-2"]
+
+
+def test_a_run_that_refuses_a_clone_says_the_others_were_deleted(action: Harness, github: FakeGitHub) -> None:
+    with_a_foreign_instance(action, github)
+
+    result = action.run(PURGE, **DISPATCH)
+
+    assert result.code == 1
+    assert json.loads(result.outputs["purged"]) == ["prod-pr-2"]
+    assert "How to fix: The others were deleted. Fix what each line says and run purge again." in result.log
+    assert action.aws.cluster_ids() == ["prod", "prod-pr-1"]
 
 
 def test_teardowns_path_in_a_purge_asks_rds_for_no_clone_group(action: Harness, github: FakeGitHub) -> None:
