@@ -13,9 +13,10 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
+from . import rds_model
 from .clock import FakeClock
 from .events import pr_event
-from .fake_aws import Account
+from .fake_aws import PAST, Account, make_clone
 from .fake_github import FakeGitHub
 from .runner import Job, Result, run_in_process
 
@@ -74,6 +75,22 @@ class Harness:
 
     def off(self, event: str, handler: Callable[..., Any]) -> None:
         self.client.meta.events.unregister(event, handler)
+
+    def busy(self, kind: str, ident: str, state: str, times: int, refused: str, message: str = "") -> None:
+        """RDS refuses the operation `refused` on `ident` `times` times, every describe saying it is
+        in `state` meanwhile, as AWS does (testkit.rds_model.busy)."""
+        report, refusal = rds_model.busy(kind, ident, state, times, message)
+        self.on(f"after-call.rds.DescribeDB{'Clusters' if kind == 'cluster' else 'Instances'}", report)
+        self.on(f"before-call.rds.{refused}", refusal)
+
+    def expired_clones(self, count: int, *, instance: bool = False) -> list[str]:
+        """Clones 'prod-pr-1'... of this repository's PRs 1..count, expired, their PRs still open."""
+        made = [f"prod-pr-{n}" for n in range(1, count + 1)]
+        for n, ident in enumerate(made, start=1):
+            make_clone(self.aws.rds, ident, pr=n, expires=PAST, instance=instance)
+        if self.github is not None:
+            self.github.pulls.update({n: "open" for n in range(1, count + 1)})
+        return made
 
     def run(
         self,

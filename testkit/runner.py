@@ -125,6 +125,12 @@ class Result:
         """Lines the runner reads as the workflow command `name` (it trims each line first)."""
         return [line for line in self.lines if line.strip().startswith((f"::{name} ", f"::{name}::"))]
 
+    def annotation(self, kind: str, title: str) -> str:
+        """The message of the one ::error, ::warning or ::notice line titled 'aurora-clone: <title>'."""
+        start = f"::{kind} title=aurora-clone%3A {title}::"
+        (line,) = [line for line in self.lines if line.startswith(start)]
+        return line.removeprefix(start)
+
 
 @dataclass
 class Step:

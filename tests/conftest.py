@@ -12,10 +12,11 @@ from testkit.runner import REGION
 
 
 @pytest.fixture(autouse=True)
-def no_github_retry_sleeps() -> Iterator[list[float]]:
-    """PyGithub's retries (a 5xx, a rate limit) record their waits instead of sleeping them."""
-    with instant_retries() as waits:
-        yield waits
+def waits() -> Iterator[list[float]]:
+    """PyGithub's retries (a 5xx, a rate limit) record their waits instead of sleeping them; a test
+    that asks for this fixture reads them."""
+    with instant_retries() as recorded:
+        yield recorded
 
 
 @pytest.fixture(autouse=True)

@@ -10,11 +10,13 @@ from __future__ import annotations
 import json
 from typing import Any
 
+import pytest
+
 from testkit.events import pr_event
-from testkit.fake_aws import make_source
+from testkit.fake_aws import make_cluster, make_source
 from testkit.fake_github import FakeGitHub
 from testkit.harness import Harness
-from testkit.rds_model import busy, common_error, statuses
+from testkit.rds_model import common_error, statuses
 
 CLONE = "prod-pr-7"
 CLOSED = pr_event("closed")
@@ -170,12 +172,8 @@ def test_in_purge_a_slow_clone_does_not_use_up_the_others_time(action: Harness, 
     github.pulls.update({1: "open", 2: "open"})
     action.clock.wall = action.clock.wall.replace(day=28)
     # Refusals back off 15, 30, then 60 s: 26 refusals are 24m45s, 11 are 9m45s.
-    slow_report, slow_refusal = busy("instance", "prod-pr-1-1", "modifying", 26)
-    next_report, next_refusal = busy("instance", "prod-pr-2-1", "backing-up", 11)
-    for report in (slow_report, next_report):
-        action.on("after-call.rds.DescribeDBInstances", report)
-    for refusal in (slow_refusal, next_refusal):
-        action.on("before-call.rds.DeleteDBInstance", refusal)
+    action.busy("instance", "prod-pr-1-1", "modifying", 26, "DeleteDBInstance")
+    action.busy("instance", "prod-pr-2-1", "backing-up", 11, "DeleteDBInstance")
 
     result = action.run({"mode": "purge", "timeout-minutes": "30"}, event={}, event_name="workflow_dispatch")
 
@@ -244,14 +242,12 @@ def test_at_the_limit_the_action_warns_before_and_flags_the_full_copy_after(acti
     result = action.run()
 
     assert result.code == 0, result.log
-    assert (
-        "::warning title=aurora-clone%3A copy-on-write limit reached::'prod' already shares its storage with "
-        "15 copy-on-write clones, and Aurora makes at most 15: RDS will make 'prod-pr-7' as a full copy"
-        in result.log
+    assert result.annotation("warning", "copy-on-write limit reached").startswith(
+        "'prod' already shares its storage with 15 copy-on-write clones, and Aurora makes at most 15: "
+        "RDS will make 'prod-pr-7' as a full copy"
     )
-    assert (
-        "::warning title=aurora-clone%3A full copy::RDS made 'prod-pr-7' as a full copy of 'prod'"
-        in result.log
+    assert result.annotation("warning", "full copy").startswith(
+        "RDS made 'prod-pr-7' as a full copy of 'prod'"
     )
     assert (
         "| Storage | :warning: a full copy of the source (Aurora's copy-on-write limit) |" in result.summary
@@ -359,10 +355,9 @@ def test_a_role_without_describe_engine_versions_still_clones_with_a_warning(act
     result = action.run()
 
     assert result.code == 0, result.log
-    assert (
-        "::warning title=aurora-clone%3A Serverless v2 limits not checked::Could not check what Aurora "
-        "Serverless v2 allows on aurora-postgresql 16.4: AWS denied rds:DescribeDBEngineVersions"
-        in result.log
+    assert result.annotation("warning", "Serverless v2 limits not checked").startswith(
+        "Could not check what Aurora Serverless v2 allows on aurora-postgresql 16.4: AWS denied "
+        "rds:DescribeDBEngineVersions"
     )
     assert action.cluster(CLONE) is not None
 
@@ -379,36 +374,31 @@ def test_a_provisioned_class_needs_no_serverless_v2(action: Harness) -> None:
 # Sources RDS cannot clone ("Limitations of Aurora cloning").
 
 
-def test_a_source_without_instances_is_refused_before_any_change(action: Harness) -> None:
-    action.aws.rds.create_db_cluster(
-        DBClusterIdentifier="empty",
-        Engine="aurora-postgresql",
-        MasterUsername="a",
-        MasterUserPassword="password1",
-    )
+@pytest.mark.parametrize(
+    ("source", "made_with", "why"),
+    [
+        (
+            "empty",
+            {},
+            "RDS cannot clone 'empty'; nothing was changed:%0A- 'empty' has no DB instances, and RDS clones "
+            "only a cluster with at least one",
+        ),
+        (
+            "v1",
+            {"EngineMode": "serverless"},
+            "'v1' is an Aurora Serverless v1 cluster (EngineMode serverless)",
+        ),
+    ],
+    ids=["without-instances", "serverless-v1"],
+)
+def test_a_source_rds_cannot_clone_is_refused_before_any_change(
+    action: Harness, source: str, made_with: dict[str, str], why: str
+) -> None:
+    make_cluster(action.aws.rds, source, **made_with)
+    action.on("after-call.rds.DescribeDBClusters", statuses(source, ["available"]))
 
-    result = action.run({"source-cluster": "empty"})
-
-    assert result.code == 1
-    assert (
-        "RDS cannot clone 'empty'; nothing was changed:%0A- 'empty' has no DB instances, and RDS clones only "
-        "a cluster with at least one" in result.log
-    )
-    assert action.calls.changing() == []
-
-
-def test_a_serverless_v1_source_is_refused_before_any_change(action: Harness) -> None:
-    action.aws.rds.create_db_cluster(
-        DBClusterIdentifier="v1",
-        Engine="aurora-postgresql",
-        EngineMode="serverless",
-        MasterUsername="a",
-        MasterUserPassword="password1",
-    )
-    action.on("after-call.rds.DescribeDBClusters", statuses("v1", ["available"]))
-
-    result = action.run({"source-cluster": "v1"})
+    result = action.run({"source-cluster": source})
 
     assert result.code == 1
-    assert "'v1' is an Aurora Serverless v1 cluster (EngineMode serverless)" in result.log
+    assert why in result.log
     assert action.calls.changing() == []

@@ -17,7 +17,7 @@ from typing import Any
 import pytest
 
 from testkit.events import pr_event
-from testkit.fake_aws import PAST, Account, Moto, make_clone
+from testkit.fake_aws import Account, Moto
 from testkit.fake_github import FakeGitHub
 from testkit.harness import Harness, SignalAt
 from testkit.runner import Result
@@ -201,9 +201,7 @@ def test_a_signal_while_waiting_between_status_checks_ends_the_wait_at_once(
 def test_a_purge_cancelled_after_many_deletions_names_a_few_and_lists_every_one_in_the_summary(
     action: Harness, github: FakeGitHub
 ) -> None:
-    for n in range(1, 9):
-        make_clone(action.aws.rds, f"prod-pr-{n}", pr=n, expires=PAST)
-    github.pulls.update({n: "open" for n in range(1, 9)})
+    action.expired_clones(8)
     deletes = SignalAt(8)  # the 8th DeleteDBCluster's answer is lost
     action.on("after-call.rds.DeleteDBCluster", deletes)
 

@@ -7,6 +7,7 @@ from typing import Any
 import pytest
 
 from testkit.events import REPOSITORY, pr_event
+from testkit.fake_aws import make_clone
 from testkit.harness import Harness
 from testkit.rds_model import THROTTLING, common_error, fault, statuses
 
@@ -143,17 +144,16 @@ def test_a_rerun_reuses_the_clone(action: Harness) -> None:
 
 
 def test_a_clone_left_without_an_instance_is_completed(action: Harness) -> None:
-    action.on("before-call.rds.CreateDBInstance", common_error("InternalFailure", "the network broke"))
-    first = action.run()
-    assert first.code == 1
+    """An earlier run made the clone and stopped before its instance (test_teardown.py holds that a
+    failed CreateDBInstance leaves exactly this)."""
+    make_clone(action.aws.rds, CLONE, pr=7)
     assert action.instances(CLONE) == []
 
-    fresh = Harness(action.aws, action.tmp_path)
-    second = fresh.run()
+    second = action.run()
 
     assert second.code == 0, second.log
     assert second.outputs["created"] == "false"
-    assert fresh.calls.of("RestoreDBClusterToPointInTime") == []
+    assert action.calls.of("RestoreDBClusterToPointInTime") == []
     assert "The clone has no DB instance (an earlier run stopped early): adding it now" in second.log
     assert [i["DBInstanceIdentifier"] for i in action.instances(CLONE)] == ["prod-pr-7-1"]
 
@@ -494,32 +494,35 @@ def test_a_source_that_is_not_available_is_refused(action: Harness) -> None:
     assert action.calls.changing() == []
 
 
-def test_access_denied_names_the_iam_action(action: Harness) -> None:
-    action.on(
-        "before-call.rds.RestoreDBClusterToPointInTime",
-        common_error("AccessDenied", "User is not authorized to perform: rds:RestoreDBClusterToPointInTime"),
-    )
+@pytest.mark.parametrize(
+    ("refusal", "said", "fixes"),
+    [
+        (
+            common_error(
+                "AccessDenied", "User is not authorized to perform: rds:RestoreDBClusterToPointInTime"
+            ),
+            "AWS denied rds:RestoreDBClusterToPointInTime (AccessDenied)",
+            ["Allow rds:RestoreDBClusterToPointInTime in the IAM policy", "examples/iam/"],
+        ),
+        (
+            fault("DBClusterQuotaExceededFault", "Cannot create more than 40 clusters"),
+            "An AWS quota stopped rds:RestoreDBClusterToPointInTime in eu-west-1",
+            ["mode: purge"],
+        ),
+    ],
+    ids=["access-denied-names-the-iam-action", "a-quota-suggests-purge"],
+)
+def test_a_refused_restore_says_what_failed_and_how_to_fix_it(
+    action: Harness, refusal: Any, said: str, fixes: list[str]
+) -> None:
+    action.on("before-call.rds.RestoreDBClusterToPointInTime", refusal)
 
     result = action.run()
 
     assert result.code == 1
-    assert "AWS denied rds:RestoreDBClusterToPointInTime (AccessDenied)" in result.log
-    assert "Allow rds:RestoreDBClusterToPointInTime in the IAM policy" in result.summary
-    assert "examples/iam/" in result.summary
+    assert said in result.log
+    assert all(fix in result.summary for fix in fixes), result.summary
     assert "Traceback" not in result.log
-
-
-def test_a_quota_error_suggests_purge(action: Harness) -> None:
-    action.on(
-        "before-call.rds.RestoreDBClusterToPointInTime",
-        fault("DBClusterQuotaExceededFault", "Cannot create more than 40 clusters"),
-    )
-
-    result = action.run()
-
-    assert result.code == 1
-    assert "An AWS quota stopped rds:RestoreDBClusterToPointInTime in eu-west-1" in result.log
-    assert "mode: purge" in result.summary
 
 
 def test_a_clone_created_by_a_concurrent_run_is_reused(action: Harness) -> None:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from dataclasses import replace
 from typing import Any
 
@@ -15,7 +14,6 @@ from testkit.fake_github import (
     SECONDARY_RATE_LIMIT,
     Failure,
     FakeGitHub,
-    instant_retries,
 )
 from testkit.harness import Harness
 
@@ -23,13 +21,6 @@ MARKER = "<!-- aurora-clone:prod-pr-7 -->"
 CLOSED = pr_event("closed")
 COMMENTS = "/repos/acme/shop/issues/7/comments"
 WARNING = "::warning title=aurora-clone%3A PR comment not updated::"
-
-
-@pytest.fixture
-def waits() -> Iterator[list[float]]:
-    """The waits PyGithub's retries asked for, recorded and not slept (instant_retries says how)."""
-    with instant_retries() as recorded:
-        yield recorded
 
 
 def comment_requests(github: FakeGitHub) -> list[tuple[str, str]]:

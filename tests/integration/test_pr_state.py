@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
 
 from clone_action.pr_api import GitHubFailure, PullRequest, open_pull_requests, pull_request
@@ -13,18 +11,10 @@ from testkit.fake_github import (
     SECONDARY_RATE_LIMIT,
     Failure,
     FakeGitHub,
-    instant_retries,
 )
 
 PULL_7 = ("GET", "/repos/acme/shop/pulls/7")
 TOKEN = "ghs_test-token-not-real"
-
-
-@pytest.fixture
-def waits() -> Iterator[list[float]]:
-    """The waits PyGithub's retries asked for, recorded and not slept (instant_retries says how)."""
-    with instant_retries() as recorded:
-        yield recorded
 
 
 def ask(github: FakeGitHub, number: int = 7, **kwargs: str) -> PullRequest | GitHubFailure:

@@ -303,10 +303,9 @@ def test_only_unreadable_expiries_is_nothing_to_purge_with_the_kept_listed(
 @pytest.fixture
 def backlog(action: Harness, github: FakeGitHub) -> Harness:
     """21 expired clones of acme/shop, one more than the default max-deletions, and a live one."""
-    for n in range(1, 22):
-        make_clone(action.aws.rds, f"prod-pr-{n}", pr=n, expires=PAST, instance=n == 1)
+    action.expired_clones(21, instance=True)
     make_clone(action.aws.rds, "prod-pr-30", pr=30, expires=FUTURE)
-    github.pulls.update({n: "open" for n in range(1, 31)})
+    github.pulls[30] = "open"
     return action
 
 
@@ -392,9 +391,7 @@ def test_a_bad_max_deletions_fails_before_any_aws_call(backlog: Harness, value: 
 def test_purge_makes_at_most_3_rds_calls_a_deleted_clone_paced_under_10_a_second(
     action: Harness, github: FakeGitHub
 ) -> None:
-    for n in range(1, 21):
-        make_clone(action.aws.rds, f"prod-pr-{n}", pr=n, expires=PAST, instance=True)
-    github.pulls.update({n: "open" for n in range(1, 21)})
+    action.expired_clones(20, instance=True)
     at: list[float] = []
     action.on("provide-client-params.rds.*", lambda **_: at.append(action.clock.monotonic()))
 
@@ -423,9 +420,7 @@ def test_purge_makes_at_most_3_rds_calls_a_deleted_clone_paced_under_10_a_second
 def test_every_delete_follows_an_ownership_check_of_that_clone_in_its_batch(
     action: Harness, github: FakeGitHub
 ) -> None:
-    for n in range(1, 13):
-        make_clone(action.aws.rds, f"prod-pr-{n}", pr=n, expires=PAST, instance=True)
-    github.pulls.update({n: "open" for n in range(1, 13)})
+    action.expired_clones(12, instance=True)
 
     result = action.run({"mode": "purge"}, event={}, event_name="workflow_dispatch")
 
@@ -609,9 +604,7 @@ def test_purge_never_deletes_what_it_must_keep(
 def test_the_max_deletions_error_names_30_clones_and_the_summary_all(
     action: Harness, github: FakeGitHub
 ) -> None:
-    for n in range(1, 33):
-        make_clone(action.aws.rds, f"prod-pr-{n}", pr=n, expires=PAST)
-    github.pulls.update({n: "open" for n in range(1, 33)})
+    action.expired_clones(32)
 
     result = action.run({"mode": "purge", "max-deletions": "31"}, event={}, event_name="workflow_dispatch")
 

@@ -160,11 +160,7 @@ def test_a_clone_being_deleted_refuses_the_instance_and_the_clone_run_stops_with
     action: Harness,
 ) -> None:
     """RDS refuses CreateDBInstance while a teardown deletes the cluster: not a state to wait out."""
-    from testkit.rds_model import busy
-
-    describe, refuse = busy("cluster", CLONE, "deleting", times=3)
-    action.on("after-call.rds.DescribeDBClusters", describe)
-    action.on("before-call.rds.CreateDBInstance", refuse)
+    action.busy("cluster", CLONE, "deleting", 3, "CreateDBInstance")
 
     result = action.run()
 

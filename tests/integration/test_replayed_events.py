@@ -7,7 +7,7 @@ carries no pull request at all. The action asks GitHub (the fake, over real HTTP
 from __future__ import annotations
 
 from testkit.events import pr_event
-from testkit.fake_github import BAD_GATEWAY, FakeGitHub, instant_retries
+from testkit.fake_github import BAD_GATEWAY, FakeGitHub
 from testkit.harness import Harness
 
 CLONE = "prod-pr-7"
@@ -55,11 +55,12 @@ def test_an_open_labelled_pr_is_cloned(action: Harness, github: FakeGitHub) -> N
     assert action.cluster(CLONE) is not None
 
 
-def test_when_github_cannot_tell_the_event_decides(action: Harness, github: FakeGitHub) -> None:
+def test_when_github_cannot_tell_the_event_decides(
+    action: Harness, github: FakeGitHub, waits: list[float]
+) -> None:
     github.failures.extend([BAD_GATEWAY] * 10)  # more than the retries
 
-    with instant_retries() as waits:
-        result = action.run(event=pr_event("labeled", label="clone-db"))
+    result = action.run(event=pr_event("labeled", label="clone-db"))
 
     assert waits  # PyGithub retried the 502s before giving up
 

@@ -11,7 +11,7 @@ from testkit.events import REPOSITORY, pr_event
 from testkit.fake_aws import FUTURE, clone_tag_list, make_cluster
 from testkit.fake_github import FakeGitHub
 from testkit.harness import Harness
-from testkit.rds_model import busy, common_error, statuses
+from testkit.rds_model import common_error, statuses
 
 CLONE = "prod-pr-7"
 CLOSED = pr_event("closed")
@@ -140,12 +140,8 @@ def test_an_already_deleting_clone_gets_no_delete_call(action: Harness) -> None:
 
 def test_a_pr_closed_while_its_clone_is_being_created_waits_then_deletes(action: Harness) -> None:
     action.run({"wait": "false"})
-    instance_report, instance_refusal = busy("instance", "prod-pr-7-1", "creating", 2, "Instance is creating")
-    cluster_report, cluster_refusal = busy("cluster", CLONE, "creating", 1, "Cluster is creating")
-    action.on("after-call.rds.DescribeDBInstances", instance_report)
-    action.on("before-call.rds.DeleteDBInstance", instance_refusal)
-    action.on("after-call.rds.DescribeDBClusters", cluster_report)
-    action.on("before-call.rds.DeleteDBCluster", cluster_refusal)
+    action.busy("instance", "prod-pr-7-1", "creating", 2, "DeleteDBInstance", "Instance is creating")
+    action.busy("cluster", CLONE, "creating", 1, "DeleteDBCluster", "Cluster is creating")
 
     result = action.run(event=CLOSED, inputs={"poll-interval": "10"})
 
@@ -159,38 +155,30 @@ def test_a_pr_closed_while_its_clone_is_being_created_waits_then_deletes(action:
     assert action.cluster(CLONE) is None
 
 
-def test_a_busy_cluster_is_retried_once_then_deleted(action: Harness) -> None:
+@pytest.mark.parametrize(
+    ("kind", "ident", "state", "refused"),
+    [
+        ("cluster", CLONE, "modifying", "DeleteDBCluster"),
+        # RDS sends InvalidDBInstanceState (the shape is InvalidDBInstanceStateFault): still busy.
+        ("instance", "prod-pr-7-1", "backing-up", "DeleteDBInstance"),
+    ],
+)
+def test_a_busy_cluster_or_instance_is_retried_once_then_deleted(
+    action: Harness, kind: str, ident: str, state: str, refused: str
+) -> None:
     action.run()
-    report, refusal = busy("cluster", CLONE, "modifying", 1, "Cluster is modifying")
-    action.on("after-call.rds.DescribeDBClusters", report)
-    action.on("before-call.rds.DeleteDBCluster", refusal)
+    action.busy(kind, ident, state, 1, refused, f"{kind} {ident} is {state}")
 
     result = action.run(event=CLOSED)
 
     assert result.code == 0, result.log
-    assert len(action.calls.of("DeleteDBCluster")) == 2
-    assert action.cluster(CLONE) is None
-
-
-def test_a_busy_instance_is_retried_with_its_wire_code(action: Harness) -> None:
-    """RDS sends InvalidDBInstanceState (the shape is InvalidDBInstanceStateFault): still busy."""
-    action.run()
-    report, refusal = busy("instance", "prod-pr-7-1", "backing-up", 1, "Instance is backing up")
-    action.on("after-call.rds.DescribeDBInstances", report)
-    action.on("before-call.rds.DeleteDBInstance", refusal)
-
-    result = action.run(event=CLOSED)
-
-    assert result.code == 0, result.log
-    assert len(action.calls.of("DeleteDBInstance")) == 2
+    assert len(action.calls.of(refused)) == 2
     assert action.cluster(CLONE) is None
 
 
 def test_busy_until_the_timeout_fails_clearly(action: Harness) -> None:
     action.run()
-    report, refusal = busy("cluster", CLONE, "upgrading", 1000, "Cluster is upgrading")
-    action.on("after-call.rds.DescribeDBClusters", report)
-    action.on("before-call.rds.DeleteDBCluster", refusal)
+    action.busy("cluster", CLONE, "upgrading", 1000, "DeleteDBCluster", "Cluster is upgrading")
 
     result = action.run(event=CLOSED, inputs={"timeout-minutes": "1", "poll-interval": "15"})
 
@@ -204,9 +192,9 @@ def test_busy_until_the_timeout_fails_clearly(action: Harness) -> None:
 
 def test_a_refused_delete_in_a_state_that_does_not_pass_fails_at_once(action: Harness) -> None:
     action.run()
-    report, refusal = busy("instance", "prod-pr-7-1", "incompatible-parameters", 1000, "Instance is broken")
-    action.on("after-call.rds.DescribeDBInstances", report)
-    action.on("before-call.rds.DeleteDBInstance", refusal)
+    action.busy(
+        "instance", "prod-pr-7-1", "incompatible-parameters", 1000, "DeleteDBInstance", "Instance is broken"
+    )
 
     result = action.run(event=CLOSED, inputs={"timeout-minutes": "60"})
 
@@ -223,7 +211,7 @@ def test_a_refused_delete_in_a_state_that_does_not_pass_fails_at_once(action: Ha
 
 def test_a_partial_clone_without_an_instance_is_deleted(action: Harness) -> None:
     action.on("before-call.rds.CreateDBInstance", common_error("InternalFailure"))
-    action.run()
+    assert action.run().code == 1
     assert action.cluster(CLONE) is not None and action.instances(CLONE) == []
 
     result = action.run(event=CLOSED)

@@ -146,14 +146,10 @@ def test_storage_left_out_of_the_describe_is_left_to_the_restores_default() -> N
 
 
 def test_inputs_override_the_sources_network() -> None:
-    settings = restore_settings(
-        inputs(
-            db_subnet_group="preview-subnets",
-            security_group_ids="sg-11111111",
-            db_cluster_parameter_group="pv",
-        ),
-        SOURCE,
+    given = inputs(
+        db_subnet_group="preview-subnets", security_group_ids="sg-11111111", db_cluster_parameter_group="pv"
     )
+    settings = restore_settings(given, SOURCE)
     assert (
         settings["DBSubnetGroupName"],
         settings["VpcSecurityGroupIds"],

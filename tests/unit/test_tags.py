@@ -20,26 +20,26 @@ OURS = [
 ]
 
 
-def test_clone_tags_in_the_contracts_order_then_the_extra_tags() -> None:
+@pytest.mark.parametrize(
+    ("extra", "after_ours"),
+    [
+        # The contract's order, then the extra tags in theirs.
+        ([("team", "checkout"), ("owner", "ana")], [("team", "checkout"), ("owner", "ana")]),
+        # Extra tags cannot override the reserved ones.
+        (
+            [("aurora-clone/managed", "false"), ("aurora-clone/pr", "8"), ("team", "checkout")],
+            [("team", "checkout")],
+        ),
+    ],
+    ids=["order", "reserved"],
+)
+def test_clone_tags_are_ours_in_the_contracts_order_then_the_extra_ones(
+    extra: list[tuple[str, str]], after_ours: list[tuple[str, str]]
+) -> None:
     tags = clone_tags(
-        repository=REPOSITORY,
-        pr=7,
-        source="prod",
-        expires_at=NOW + timedelta(days=7),
-        extra=[("team", "checkout"), ("owner", "ana")],
+        repository=REPOSITORY, pr=7, source="prod", expires_at=NOW + timedelta(days=7), extra=extra
     )
-    assert tags == [*OURS, {"Key": "team", "Value": "checkout"}, {"Key": "owner", "Value": "ana"}]
-
-
-def test_extra_tags_cannot_override_the_reserved_ones() -> None:
-    tags = clone_tags(
-        repository=REPOSITORY,
-        pr=7,
-        source="prod",
-        expires_at=NOW + timedelta(days=7),
-        extra=[("aurora-clone/managed", "false"), ("aurora-clone/pr", "8"), ("team", "checkout")],
-    )
-    assert tags == [*OURS, {"Key": "team", "Value": "checkout"}]
+    assert tags == [*OURS, *({"Key": k, "Value": v} for k, v in after_ours)]
 
 
 def test_expires_at_is_utc_to_the_second() -> None:
