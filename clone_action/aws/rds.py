@@ -292,11 +292,13 @@ class RdsGateway(Waiting):
 
         Call only after the ownership check on a fresh describe. IAM: rds:DeleteDBInstance.
         """
+        # RDS refuses with either fault while the instance or its cluster is busy.
+        refused = busy("instance", instance_id)
         self._call(
             "DeleteDBInstance",
             on={
-                self.faults.InvalidDBInstanceStateFault: busy("instance", instance_id),
-                self.faults.InvalidDBClusterStateFault: busy("instance", instance_id),
+                self.faults.InvalidDBInstanceStateFault: refused,
+                self.faults.InvalidDBClusterStateFault: refused,
                 self.faults.DBInstanceNotFoundFault: nothing,
             },
             DBInstanceIdentifier=instance_id,

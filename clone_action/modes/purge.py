@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING
 
@@ -30,6 +30,7 @@ from ..errors import (
 )
 from ..pace import TokenBucket
 from ..workflow import Workflow, md_cell
+from . import Planned
 from .purge_survey import Candidate, Kept, Rules, Survey, survey
 from .teardown import Owner, start_deletion, start_if_stopped
 
@@ -53,11 +54,9 @@ LISTED = 30
 
 
 @dataclass(frozen=True)
-class PurgePlan:
+class PurgePlan(Planned):
     """A purge decides what to delete only once it has listed the clusters: it carries the run."""
 
-    inputs: Inputs = field(repr=False)
-    ctx: RunContext = field(repr=False)
     clone_id: str = ""  # a purge works on no single clone
     expires_at: datetime | None = None
 

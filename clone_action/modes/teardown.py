@@ -16,6 +16,7 @@ from ..context import RunContext
 from ..errors import OWNERSHIP_FIX, SOURCE_IN_USE_FIX, SafetyError
 from ..naming import clone_id_problems, resolve_clone_id
 from ..workflow import Workflow, md_cell
+from . import Planned
 
 if TYPE_CHECKING:
     from ..aws.rds import RdsGateway, Resource
@@ -43,11 +44,9 @@ class Deletion:
 
 
 @dataclass(frozen=True)
-class TeardownPlan:
-    """The clone to delete and whose it must be, with the inputs and run it came from."""
+class TeardownPlan(Planned):
+    """The clone to delete and whose it must be."""
 
-    inputs: Inputs = field(repr=False)
-    ctx: RunContext = field(repr=False)
     clone_id: str
     owner: Owner
     expires_at: datetime | None = None  # a teardown sets no expiry
