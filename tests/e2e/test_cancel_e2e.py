@@ -4,10 +4,16 @@ from __future__ import annotations
 
 import signal
 
+import pytest
+
 from testkit.events import pr_event
 from testkit.fake_aws import Account
 from testkit.real_rds import held
 from testkit.runner import RunAction
+
+# One xdist worker runs every e2e module: the moto server they share starts once (~3 s).
+pytestmark = pytest.mark.xdist_group("moto-server")
+
 
 CLONE = "prod-pr-7"
 

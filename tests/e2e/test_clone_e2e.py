@@ -10,9 +10,15 @@ from __future__ import annotations
 import re
 from datetime import UTC, datetime, timedelta
 
+import pytest
+
 from testkit.events import REPOSITORY, pr_event
 from testkit.fake_aws import Account
 from testkit.runner import REGION, Result, RunAction
+
+# One xdist worker runs every e2e module: the moto server they share starts once (~3 s).
+pytestmark = pytest.mark.xdist_group("moto-server")
+
 
 CLONE = "prod-pr-7"
 EXPIRES_AT = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$")

@@ -6,10 +6,16 @@ fake GitHub through GITHUB_API_URL and the github-token input (INPUT_GITHUB-TOKE
 
 from __future__ import annotations
 
+import pytest
+
 from testkit.events import pr_event
 from testkit.fake_aws import Account, make_clone
 from testkit.fake_github import FakeGitHub
 from testkit.runner import RunAction
+
+# One xdist worker runs every e2e module: the moto server they share starts once (~3 s).
+pytestmark = pytest.mark.xdist_group("moto-server")
+
 
 CLONE = "prod-pr-7"
 INSTANCE = f"{CLONE}-1"

@@ -119,6 +119,7 @@ def test_not_found_arrives_under_its_wire_code(aws: Account) -> None:
     assert caught.value.response["Error"]["Code"] == "DBInstanceNotFound"
 
 
+@pytest.mark.xdist_group("moto-server")  # with the e2e tests: the server starts once
 def test_engine_versions_say_what_serverless_v2_allows_also_through_a_server(moto: Moto) -> None:
     rds = moto.client("rds", over_http=True)
 
