@@ -5,13 +5,13 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, TextIO
+from typing import TYPE_CHECKING, Literal, TextIO
 
 from . import modes
 from .aws.tags import format_expiry
 from .cancel import Cancelled, Ledger, cancellable
 from .clock import Clock, SystemClock
-from .config import read_inputs
+from .config import Action, read_inputs
 from .context import RunContext, confirm, read_context, route, workflow_files
 from .errors import ActionError, InputError
 from .workflow import Workflow, md_cell
@@ -49,7 +49,7 @@ def _gateway(
 class Run:
     """What a cancelled run reports: the mode, what it finishes on a rerun, what it changed."""
 
-    mode: str = ""
+    mode: Action | Literal[""] = ""
     clone_id: str = ""
     expires: str = ""
     label: str = ""

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import hashlib
 import re
+from typing import Literal
 
 from .config import DEFAULT_CLONE_ID, IDENTIFIER_RULE, Inputs, is_identifier
 from .context import RunContext, pr_number
 from .errors import InputError
 
 MAX_ID = 63
+Named = Literal["clone", "teardown"]  # the modes that work on one PR's clone
 
 
 def reduce(value: str) -> str:
@@ -51,13 +53,13 @@ def instance_id(clone_id: str) -> str:
     return f"{clone_id[: MAX_ID - 9].rstrip('-')}-{digest}-1"
 
 
-def clone_id_problems(inputs: Inputs, ctx: RunContext, mode: str) -> list[str]:
+def clone_id_problems(inputs: Inputs, ctx: RunContext, mode: Named) -> list[str]:
     """What stops this run from naming its PR and clone; [] when nothing does."""
     resolved = _resolve(inputs, ctx, mode)
     return resolved if isinstance(resolved, list) else []
 
 
-def resolve_clone_id(inputs: Inputs, ctx: RunContext, mode: str) -> tuple[int, str]:
+def resolve_clone_id(inputs: Inputs, ctx: RunContext, mode: Named) -> tuple[int, str]:
     """The PR and the clone identifier this run works on (checked by clone_id_problems first)."""
     resolved = _resolve(inputs, ctx, mode)
     if isinstance(resolved, list):
@@ -65,7 +67,7 @@ def resolve_clone_id(inputs: Inputs, ctx: RunContext, mode: str) -> tuple[int, s
     return resolved
 
 
-def _resolve(inputs: Inputs, ctx: RunContext, mode: str) -> tuple[int, str] | list[str]:
+def _resolve(inputs: Inputs, ctx: RunContext, mode: Named) -> tuple[int, str] | list[str]:
     # Safety rule 2: an identifier equal to the source cluster is refused.
     problems: list[str] = []
     if not ctx.repository:
