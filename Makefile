@@ -30,10 +30,12 @@ lint: $(STAMP)
 typecheck: $(STAMP)
 	$(BIN)/mypy
 
-# Every test: the default run with the lifecycle property at its full 200 sequences, then the
-# container test, which `pytest` alone leaves out (pyproject.toml says why).
+# Every test: the default run with the lifecycle property at its full 200 sequences (or
+# LIFECYCLE_EXAMPLES=2000 make test), then the container test, which a plain `pytest` leaves out
+# (pyproject.toml says why).
+LIFECYCLE_EXAMPLES ?= 200
 test: lint typecheck
-	LIFECYCLE_EXAMPLES=200 $(BIN)/pytest
+	LIFECYCLE_EXAMPLES=$(LIFECYCLE_EXAMPLES) $(BIN)/pytest
 	$(BIN)/pytest -m container
 
 # Benchmarks (not part of the tests). The aws CLI is the hand-made alternative they compare with.
