@@ -441,33 +441,6 @@ def test_every_delete_follows_an_ownership_check_of_that_clone_in_its_batch(
     assert [len(b) for b in batches] == [10, 2, 12]  # two batches, then the wait on all 12
 
 
-def test_a_foreign_instance_in_a_clone_refuses_that_clone_only(action: Harness, github: FakeGitHub) -> None:
-    make_clone(action.aws.rds, "prod-pr-1", pr=1, expires=PAST, instance=True)
-    make_clone(action.aws.rds, "prod-pr-2", pr=2, expires=PAST, instance=True)
-    action.aws.rds.create_db_instance(
-        DBInstanceIdentifier="someones-replica",
-        DBClusterIdentifier="prod-pr-1",
-        Engine="aurora-postgresql",
-        DBInstanceClass="db.r6g.large",
-    )
-    github.pulls.update({1: "open", 2: "open"})
-
-    result = action.run({"mode": "purge"}, event={}, event_name="workflow_dispatch")
-
-    assert result.code == 1
-    assert json.loads(result.outputs["purged"]) == ["prod-pr-2"]
-    assert sorted(i["DBInstanceIdentifier"] for i in action.instances("prod-pr-1")) == [
-        "prod-pr-1-1",
-        "someones-replica",
-    ]
-    assert "prod-pr-1" not in deletes(action) and "prod-pr-1-1" not in deletes(action)
-    assert (
-        "- prod-pr-1: Refused to delete 'prod-pr-1': 'someones-replica' does not carry the tag "
-        "aurora-clone/managed=true, so this action did not create it. Nothing was deleted."
-        in (result.log.replace("%0A", "\n"))
-    )
-
-
 def test_a_clone_busy_at_its_delete_goes_through_the_patient_path(
     action: Harness, github: FakeGitHub
 ) -> None:

@@ -60,8 +60,19 @@ def test_a_run_that_refuses_a_clone_says_the_others_were_deleted(action: Harness
 
     assert result.code == 1
     assert json.loads(result.outputs["purged"]) == ["prod-pr-2"]
+    assert REFUSAL in result.log.replace("%0A", "\n")
     assert "How to fix: The others were deleted. Fix what each line says and run purge again." in result.log
     assert action.aws.cluster_ids() == ["prod", "prod-pr-1"]
+    assert sorted(i["DBInstanceIdentifier"] for i in action.instances("prod-pr-1")) == [
+        "prod-pr-1-1",
+        "someones-replica",
+    ]
+    deleted = [str(p.get("DBClusterIdentifier") or p.get("DBInstanceIdentifier")) for p in deletes(action)]
+    assert "prod-pr-1" not in deleted and "prod-pr-1-1" not in deleted
+
+
+def deletes(action: Harness) -> list[dict[str, Any]]:
+    return [params for name, params in action.calls.log if name.startswith("Delete")]
 
 
 def test_teardowns_path_in_a_purge_asks_rds_for_no_clone_group(action: Harness, github: FakeGitHub) -> None:
