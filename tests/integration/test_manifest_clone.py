@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from tests.helpers import pr_event
-from tests.integration.conftest import Harness
+from testkit.events import pr_event
+from testkit.harness import Harness
 
 CLONE = "prod-pr-7"
 DEPLOYMENT = """\
