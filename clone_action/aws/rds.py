@@ -119,23 +119,27 @@ class RdsGateway(Waiting):
 
     def describe_cluster(self, cluster_id: str) -> Resource | None:
         """The cluster, or None when there is none. IAM: rds:DescribeDBClusters."""
-        response = self._call(
+        return self._one(
             "DescribeDBClusters",
-            on={self.faults.DBClusterNotFoundFault: nothing},
+            "DBClusters",
+            self.faults.DBClusterNotFoundFault,
             DBClusterIdentifier=cluster_id,
         )
-        clusters = (response or {}).get("DBClusters") or []
-        return dict(clusters[0]) if clusters else None
 
     def describe_instance(self, instance_id: str) -> Resource | None:
         """The DB instance, or None when there is none. IAM: rds:DescribeDBInstances."""
-        response = self._call(
+        return self._one(
             "DescribeDBInstances",
-            on={self.faults.DBInstanceNotFoundFault: nothing},
+            "DBInstances",
+            self.faults.DBInstanceNotFoundFault,
             DBInstanceIdentifier=instance_id,
         )
-        instances = (response or {}).get("DBInstances") or []
-        return dict(instances[0]) if instances else None
+
+    def _one(self, action: str, key: str, missing: type[Exception], **ident: str) -> Resource | None:
+        """The one resource a describe by identifier answers, or None when RDS says there is none."""
+        response = self._call(action, on={missing: nothing}, **ident)
+        found = (response or {}).get(key) or []
+        return dict(found[0]) if found else None
 
     def list_clusters(self) -> list[Resource]:
         """Every cluster in the region, a page of up to 100 per call (tags come in TagList).
@@ -232,7 +236,7 @@ class RdsGateway(Waiting):
         response = self._call(
             "CreateDBInstance",
             on={
-                self.faults.InvalidDBClusterStateFault: busy("cluster", cluster_id),
+                **busy("cluster", cluster_id, self.faults.InvalidDBClusterStateFault),
                 self.faults.DBInstanceAlreadyExistsFault: nothing,
                 self.faults.DBClusterNotFoundFault: gone,
             },
@@ -252,7 +256,7 @@ class RdsGateway(Waiting):
         """
         self._call(
             "ModifyDBCluster",
-            on={self.faults.InvalidDBClusterStateFault: busy("cluster", cluster_id)},
+            on=busy("cluster", cluster_id, self.faults.InvalidDBClusterStateFault),
             DBClusterIdentifier=cluster_id,
             ServerlessV2ScalingConfiguration=dict(scaling),
             ApplyImmediately=True,
@@ -263,13 +267,14 @@ class RdsGateway(Waiting):
 
         Call only after the ownership check on a fresh describe. IAM: rds:StartDBCluster.
         """
-        refused = busy("cluster", cluster_id)
         self._call(
             "StartDBCluster",
-            on={
-                self.faults.InvalidDBClusterStateFault: refused,
-                self.faults.InvalidDBInstanceStateFault: refused,
-            },
+            on=busy(
+                "cluster",
+                cluster_id,
+                self.faults.InvalidDBClusterStateFault,
+                self.faults.InvalidDBInstanceStateFault,
+            ),
             DBClusterIdentifier=cluster_id,
         )
 
@@ -281,7 +286,7 @@ class RdsGateway(Waiting):
         """
         self._call(
             "ModifyDBCluster",
-            on={self.faults.InvalidDBClusterStateFault: busy("cluster", cluster_id)},
+            on=busy("cluster", cluster_id, self.faults.InvalidDBClusterStateFault),
             DBClusterIdentifier=cluster_id,
             ManageMasterUserPassword=True,
             ApplyImmediately=True,
@@ -293,16 +298,12 @@ class RdsGateway(Waiting):
         Call only after the ownership check on a fresh describe. IAM: rds:DeleteDBInstance.
         """
         # RDS refuses with either fault while the instance or its cluster is busy.
-        refused = busy("instance", instance_id)
-        self._call(
-            "DeleteDBInstance",
-            on={
-                self.faults.InvalidDBInstanceStateFault: refused,
-                self.faults.InvalidDBClusterStateFault: refused,
-                self.faults.DBInstanceNotFoundFault: nothing,
-            },
-            DBInstanceIdentifier=instance_id,
-            SkipFinalSnapshot=True,
+        faults = self.faults
+        refused = busy(
+            "instance", instance_id, faults.InvalidDBInstanceStateFault, faults.InvalidDBClusterStateFault
+        )
+        self._delete(
+            "DeleteDBInstance", refused, faults.DBInstanceNotFoundFault, DBInstanceIdentifier=instance_id
         )
 
     def delete_cluster(self, cluster_id: str) -> None:
@@ -310,15 +311,14 @@ class RdsGateway(Waiting):
 
         Call only after the ownership check on a fresh describe. IAM: rds:DeleteDBCluster.
         """
-        self._call(
-            "DeleteDBCluster",
-            on={
-                self.faults.InvalidDBClusterStateFault: busy("cluster", cluster_id),
-                self.faults.DBClusterNotFoundFault: nothing,
-            },
-            DBClusterIdentifier=cluster_id,
-            SkipFinalSnapshot=True,
+        refused = busy("cluster", cluster_id, self.faults.InvalidDBClusterStateFault)
+        self._delete(
+            "DeleteDBCluster", refused, self.faults.DBClusterNotFoundFault, DBClusterIdentifier=cluster_id
         )
+
+    def _delete(self, action: str, refused: Handlers, gone: type[Exception], **ident: str) -> None:
+        """A delete with no final snapshot: Busy while RDS refuses, and not found is success."""
+        self._call(action, on={**refused, gone: nothing}, SkipFinalSnapshot=True, **ident)
 
     def describe_clusters(self, cluster_ids: list[str]) -> dict[str, Resource]:
         """The clusters that still exist among these, 100 ids a call. IAM: rds:DescribeDBClusters."""

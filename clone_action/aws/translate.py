@@ -69,13 +69,13 @@ def nothing(_: ClientError) -> None:
     return None
 
 
-def busy(kind: str, ident: str) -> Handler:
-    """The handler of a refusal due to the state of the cluster or instance named: raises Busy."""
+def busy(kind: str, ident: str, *faults: type[Exception]) -> dict[type[Exception], Handler]:
+    """Handlers of these faults: a refusal due to the state of the cluster or instance named, Busy."""
 
     def handler(exc: ClientError) -> Any:
         raise Busy(message_of(exc), kind, ident) from exc
 
-    return handler
+    return dict.fromkeys(faults, handler)
 
 
 def _access_denied(called: str, code: str, message: str, policy: str) -> AccessDenied:

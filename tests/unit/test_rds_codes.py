@@ -45,16 +45,25 @@ def test_every_fault_the_gateway_catches_is_a_fault_shape_of_the_model() -> None
 
 
 def caught_by_operation() -> dict[str, set[str]]:
-    """{operation: the fault shapes the gateway's _call(operation, on={...}) handles}."""
+    """{operation: the fault shapes the gateway handles for it}: every self.faults.<Shape> in a call
+    whose first argument names the operation (_call("DeleteDBCluster", on={...}), _delete(...))."""
+    operations = set(rds_model.service_model().operation_names)
     tree = ast.parse((ROOT / "clone_action/aws/rds.py").read_text())
     found: dict[str, set[str]] = {}
     for node in ast.walk(tree):
-        if isinstance(node, ast.Call) and getattr(node.func, "attr", "") == "_call":
-            operation = node.args[0]
-            handlers = next((k.value for k in node.keywords if k.arg == "on"), None)
-            if isinstance(operation, ast.Constant) and isinstance(handlers, ast.Dict):
-                shapes = {key.attr for key in handlers.keys if isinstance(key, ast.Attribute)}
-                found.setdefault(str(operation.value), set()).update(str(s) for s in shapes)
+        if not (isinstance(node, ast.Call) and node.args and isinstance(node.args[0], ast.Constant)):
+            continue
+        if node.args[0].value not in operations:
+            continue
+        shapes = {
+            n.attr
+            for part in [*node.args[1:], *(k.value for k in node.keywords)]
+            for n in ast.walk(part)
+            if isinstance(n, ast.Attribute)
+            and isinstance(n.value, ast.Attribute)
+            and n.value.attr == "faults"
+        }
+        found.setdefault(str(node.args[0].value), set()).update(shapes)
     return found
 
 

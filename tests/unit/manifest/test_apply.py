@@ -23,6 +23,13 @@ RULE = "data.DB_HOST={endpoint}"
 FIX = "Check that the manifest files and their folders are writable in the workspace, then run it again."
 
 
+def refused(changes: list[FileChange]) -> ActionError:
+    """The error apply_patch stops with."""
+    with pytest.raises(ActionError) as caught:
+        apply_patch(changes)
+    return caught.value
+
+
 def planned(workspace: Path) -> list[FileChange]:
     write_tree(workspace, FILES)
     return plan(workspace, ["*.yaml"], [RULE])
@@ -68,13 +75,11 @@ def test_a_failed_replace_of_the_second_file_restores_the_first(
 
     monkeypatch.setattr(os, "replace", replace)
 
-    with pytest.raises(ActionError) as caught:
-        apply_patch(changes)
-
-    assert caught.value.message == (
+    error = refused(changes)
+    assert error.message == (
         "manifest: could not write 'b.yaml': Permission denied; no manifest file was changed"
     )
-    assert caught.value.fix == FIX
+    assert error.fix == FIX
     # a.yaml was replaced, then put back.
     assert replaced == ["a.yaml", "b.yaml", "a.yaml"]
     assert snapshot(tmp_path) == before
@@ -93,10 +98,8 @@ def test_a_failed_staging_writes_nothing(tmp_path: Path, monkeypatch: pytest.Mon
 
     monkeypatch.setattr(tempfile, "mkstemp", mkstemp)
 
-    with pytest.raises(ActionError) as caught:
-        apply_patch(changes)
-
-    assert caught.value.message == (
+    error = refused(changes)
+    assert error.message == (
         "manifest: could not write 'b.yaml': No space left on device; no manifest file was changed"
     )
     assert snapshot(tmp_path) == before
@@ -116,10 +119,8 @@ def test_a_file_that_could_not_be_restored_is_named(tmp_path: Path, monkeypatch:
 
     monkeypatch.setattr(os, "replace", replace)
 
-    with pytest.raises(ActionError) as caught:
-        apply_patch(changes)
-
-    assert caught.value.message == (
+    error = refused(changes)
+    assert error.message == (
         "manifest: could not write 'b.yaml': Input/output error; "
         "could not restore a.yaml: check them before the next run"
     )
@@ -131,10 +132,8 @@ def test_a_file_changed_after_the_plan_is_not_overwritten(tmp_path: Path) -> Non
     (tmp_path / "b.yaml").write_text("data:\n  DB_HOST: edited\n")
     before = snapshot(tmp_path)
 
-    with pytest.raises(ActionError) as caught:
-        apply_patch(changes)
-
-    assert caught.value.message == (
+    error = refused(changes)
+    assert error.message == (
         "manifest: 'b.yaml' changed on disk after it was read; no manifest file was changed"
     )
     assert snapshot(tmp_path) == before

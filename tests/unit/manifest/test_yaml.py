@@ -116,11 +116,12 @@ def test_an_untouched_document_of_a_multi_document_file_keeps_its_bytes(tmp_path
 
 
 def test_a_rule_applies_in_every_document_where_its_path_resolves(tmp_path: Path) -> None:
-    text = (
-        "kind: ConfigMap\ndata:\n  DB_HOST: one\n---\n"
-        "kind: Service\nspec:\n  type: ClusterIP\n---\n"
-        "kind: ConfigMap\ndata:\n  DB_HOST: two\n"
-    )
+    documents = [
+        "kind: ConfigMap\ndata:\n  DB_HOST: one\n",
+        "kind: Service\nspec:\n  type: ClusterIP\n",  # no data.DB_HOST: left as it is
+        "kind: ConfigMap\ndata:\n  DB_HOST: two\n",
+    ]
+    text = "---\n".join(documents)
     write_tree(tmp_path, {"all.yaml": text})
 
     [change] = plan(tmp_path, ["all.yaml"], ["data.DB_HOST={endpoint}"])
