@@ -156,6 +156,9 @@ def remove_rootfs(path: Path) -> None:
     shutil.rmtree(path)
 
 
+DEBOOTSTRAP_ATTEMPTS = 3
+
+
 def make_rootfs(force: bool = False) -> tuple[Path, dict[str, str]]:
     """The trimmed bookworm rootfs as a tar (cached) and its Python and glibc versions."""
     key = digest(SUITE, *PACKAGES, RECIPE)
@@ -169,7 +172,17 @@ def make_rootfs(force: bool = False) -> tuple[Path, dict[str, str]]:
     remove_rootfs(target)
     with step("debootstrap"):
         include = "--include=" + ",".join(PACKAGES)
-        sh(["debootstrap", "--variant=minbase", include, SUITE, str(target), MIRROR], quiet=True)
+        # The Debian mirror now and then fails a download ("Couldn't download .../Packages"):
+        # a CI run should not fail on that, so the bootstrap is tried up to three times.
+        for attempt in range(1, DEBOOTSTRAP_ATTEMPTS + 1):
+            try:
+                sh(["debootstrap", "--variant=minbase", include, SUITE, str(target), MIRROR], quiet=True)
+                break
+            except subprocess.CalledProcessError:
+                if attempt == DEBOOTSTRAP_ATTEMPTS:
+                    raise
+                log(f"debootstrap failed (attempt {attempt} of {DEBOOTSTRAP_ATTEMPTS}); trying again")
+                remove_rootfs(target)
     for point in mounts_under(target):
         subprocess.run(["umount", "-l", point], check=False)
     # python:3.12-slim has `python` and `pip` on PATH and no PEP 668 marker; so does this base.
