@@ -156,7 +156,29 @@ def remove_rootfs(path: Path) -> None:
     shutil.rmtree(path)
 
 
-DEBOOTSTRAP_ATTEMPTS = 3
+# The Debian mirror now and then serves an index that does not match its signed InRelease
+# ("Validating Packages" then "Couldn't download .../Packages"), until it has synced: a CI run
+# should not fail on that, so the bootstrap is tried again after a pause, each time in a fresh
+# folder (a failed one can still be in use as it is removed).
+DEBOOTSTRAP_PAUSES = (20.0, 60.0)
+
+
+def bootstrap() -> Path:
+    """debootstrap into a fresh folder of BUILD; the folder."""
+    include = "--include=" + ",".join(PACKAGES)
+    for attempt, pause in enumerate((*DEBOOTSTRAP_PAUSES, None), start=1):
+        target = BUILD / f"rootfs.tmp{attempt}"
+        remove_rootfs(target)
+        try:
+            with step("debootstrap"):
+                sh(["debootstrap", "--variant=minbase", include, SUITE, str(target), MIRROR], quiet=True)
+            return target
+        except subprocess.CalledProcessError:
+            if pause is None:
+                raise
+            log(f"debootstrap failed (attempt {attempt}); trying again in {pause:g} s")
+            time.sleep(pause)
+    raise AssertionError("unreachable")
 
 
 def make_rootfs(force: bool = False) -> tuple[Path, dict[str, str]]:
@@ -168,21 +190,7 @@ def make_rootfs(force: bool = False) -> tuple[Path, dict[str, str]]:
         log(f"rootfs: cached {tar.relative_to(ROOT)}")
         return tar, {**json.loads(meta_file.read_text()), "key": key}
     BUILD.mkdir(parents=True, exist_ok=True)
-    target = BUILD / "rootfs.tmp"
-    remove_rootfs(target)
-    with step("debootstrap"):
-        include = "--include=" + ",".join(PACKAGES)
-        # The Debian mirror now and then fails a download ("Couldn't download .../Packages"):
-        # a CI run should not fail on that, so the bootstrap is tried up to three times.
-        for attempt in range(1, DEBOOTSTRAP_ATTEMPTS + 1):
-            try:
-                sh(["debootstrap", "--variant=minbase", include, SUITE, str(target), MIRROR], quiet=True)
-                break
-            except subprocess.CalledProcessError:
-                if attempt == DEBOOTSTRAP_ATTEMPTS:
-                    raise
-                log(f"debootstrap failed (attempt {attempt} of {DEBOOTSTRAP_ATTEMPTS}); trying again")
-                remove_rootfs(target)
+    target = bootstrap()
     for point in mounts_under(target):
         subprocess.run(["umount", "-l", point], check=False)
     # python:3.12-slim has `python` and `pip` on PATH and no PEP 668 marker; so does this base.
