@@ -120,25 +120,19 @@ class RdsGateway(Waiting):
     def describe_cluster(self, cluster_id: str) -> Resource | None:
         """The cluster, or None when there is none. IAM: rds:DescribeDBClusters."""
         return self._one(
-            "DescribeDBClusters",
-            "DBClusters",
-            self.faults.DBClusterNotFoundFault,
-            DBClusterIdentifier=cluster_id,
+            "DescribeDBClusters", self.faults.DBClusterNotFoundFault, DBClusterIdentifier=cluster_id
         )
 
     def describe_instance(self, instance_id: str) -> Resource | None:
         """The DB instance, or None when there is none. IAM: rds:DescribeDBInstances."""
         return self._one(
-            "DescribeDBInstances",
-            "DBInstances",
-            self.faults.DBInstanceNotFoundFault,
-            DBInstanceIdentifier=instance_id,
+            "DescribeDBInstances", self.faults.DBInstanceNotFoundFault, DBInstanceIdentifier=instance_id
         )
 
-    def _one(self, action: str, key: str, missing: type[Exception], **ident: str) -> Resource | None:
-        """The one resource a describe by identifier answers, or None when RDS says there is none."""
+    def _one(self, action: str, missing: type[Exception], **ident: str) -> Resource | None:
+        """The one resource a describe by identifier answers (DescribeDBClusters: DBClusters), or None."""
         response = self._call(action, on={missing: nothing}, **ident)
-        found = (response or {}).get(key) or []
+        found = (response or {}).get(action.removeprefix("Describe")) or []
         return dict(found[0]) if found else None
 
     def list_clusters(self) -> list[Resource]:
