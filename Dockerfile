@@ -7,8 +7,10 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     PIP_NO_CACHE_DIR=1 \
     PIP_DISABLE_PIP_VERSION_CHECK=1
 
-COPY requirements.txt /action/requirements.txt
-RUN pip install --no-cache-dir -r /action/requirements.txt
+# requirements.lock: every runtime package, transitive ones included, each with its hashes
+# (CONTRIBUTING.md says how to regenerate it); pip refuses any file whose hash is not listed.
+COPY requirements.lock /action/requirements.lock
+RUN pip install --no-cache-dir --require-hashes -r /action/requirements.lock
 
 COPY entrypoint.py /action/entrypoint.py
 COPY clone_action /action/clone_action

@@ -10,10 +10,11 @@ No Docker engine and no registry here, so (see shared/NOTES.md, "Containers with
 1. `debootstrap --variant=minbase` makes a Debian bookworm root filesystem with Python, trimmed
    like a -slim image, with `python` and `pip` on PATH as in python:3.12-slim. It is kept as
    build/container/rootfs-*.tar and imported as the local image BASE_IMAGE.
-2. The wheels of requirements.txt are downloaded on the host into build/container/pip/wheels (pip
-   inside the build may not trust the registry's certificate) and bind-mounted into the build
-   with a pip.conf that installs from them only: our Dockerfile is built unchanged, no wheel
-   lands in a layer, and on GitHub the same Dockerfile installs from PyPI.
+2. The wheels of requirements.lock are downloaded on the host, their hashes checked, into
+   build/container/pip/wheels (pip inside the build may not trust the registry's certificate)
+   and bind-mounted into the build with a pip.conf that installs from them only: our Dockerfile
+   is built unchanged, no wheel lands in a layer, and on GitHub the same Dockerfile installs
+   from PyPI.
 3. `buildah bud --isolation chroot --from BASE_IMAGE` builds our Dockerfile over that base.
 
 `run_container` starts the image on a step of testkit.runner with the runner's flags: --workdir
@@ -273,8 +274,8 @@ def remove_replaced_images() -> None:
 
 
 def download_wheels(python: str, glibc: str) -> str:
-    """requirements.txt's wheels for the base's Python and glibc, downloaded on the host (cached)."""
-    requirements = (ROOT / "requirements.txt").read_bytes()
+    """requirements.lock's wheels for the base's Python and glibc, downloaded on the host (cached)."""
+    requirements = (ROOT / "requirements.lock").read_bytes()
     key = digest(requirements, python, glibc)
     stamp = WHEELS / ".key"
     if stamp.exists() and stamp.read_text() == key:
@@ -295,8 +296,9 @@ def download_wheels(python: str, glibc: str) -> str:
                 "download",
                 "--disable-pip-version-check",
                 "-q",
+                "--require-hashes",
                 "-r",
-                str(ROOT / "requirements.txt"),
+                str(ROOT / "requirements.lock"),
                 "-d",
                 str(WHEELS),
                 "--only-binary=:all:",
