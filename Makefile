@@ -24,6 +24,7 @@ lint: $(STAMP)
 	$(BIN)/check-jsonschema --builtin-schema vendor.github-workflows examples/workflows/*.yml .github/workflows/*.yml
 	$(BIN)/python scripts/lint_workflows.py
 	$(BIN)/python scripts/check_pins.py
+	$(BIN)/check-jsonschema --builtin-schema vendor.dependabot .github/dependabot.yml
 	$(BIN)/hadolint Dockerfile
 	@if [ -f $(CONTRACT_CHECK) ]; then $(BIN)/python $(CONTRACT_CHECK); \
 	else echo "contract: $(CONTRACT_CHECK) not found, skipped"; fi
