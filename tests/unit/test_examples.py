@@ -1,7 +1,8 @@
-"""The example workflow's manifest rules apply to the sample manifests, and the result is valid."""
+"""The examples and the release workflow do what the README says: manifest rules, concurrency, tags."""
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import kubernetes_validate
@@ -68,3 +69,26 @@ def test_no_example_can_queue_a_teardown_where_github_would_drop_it() -> None:
             elif concurrency:
                 group = str(concurrency["group"] if isinstance(concurrency, dict) else concurrency)
                 assert groups.setdefault(group, path.name) == path.name, f"{path.name} shares {group}"
+
+
+def test_a_release_never_moves_its_version_tag_and_the_readme_verifies_its_signer() -> None:
+    """The README's `cosign verify` accepts the identity release.yml signs with (the workflow on
+    main), and a release pushes its exact version tag without force: only the major tag moves."""
+    path = ROOT / ".github" / "workflows" / "release.yml"
+    workflow = YAML(typ="safe").load(path.read_text())
+    assert list(workflow.get("on") or workflow[True]) == ["workflow_dispatch"]  # so its ref is main
+    steps = workflow["jobs"]["release"]["steps"]
+    script = "\n".join(str(step.get("run", "")) for step in steps)
+    pushes = [line.strip() for line in script.splitlines() if line.strip().startswith("git push")]
+    assert pushes == ['git push origin "refs/tags/$VERSION"', 'git push -f origin "refs/tags/$MAJOR"']
+    build = next(step for step in steps if str(step.get("uses", "")).startswith("docker/build-push-action@"))
+    assert (build["with"]["sbom"], build["with"]["provenance"]) == (True, "mode=max")
+    assert 'cosign sign --yes "${IMAGE}@${DIGEST}"' in script
+
+    readme = (ROOT / "README.md").read_text()
+    identity = re.search(r"--certificate-identity-regexp '([^']+)'", readme)
+    assert identity is not None
+    signer = "https://github.com/org/aurora-clone-action/.github/workflows/release.yml@refs/heads/main"
+    assert re.fullmatch(identity[1], signer)
+    assert not re.fullmatch(identity[1], signer.replace("refs/heads/main", "refs/heads/evil"))
+    assert "--certificate-oidc-issuer https://token.actions.githubusercontent.com" in readme
