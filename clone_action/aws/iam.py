@@ -28,18 +28,27 @@ def denied_action(message: str, called: str) -> str:
     return match.group(1) if match else called
 
 
-def statement(action: str, policy: str = CLONE_POLICY) -> dict[str, Any] | None:
-    """The example policy's Allow statement for `action`, as it stands in examples/iam/; None if none."""
+# Where two statements allow one action, the one for a direct call: tags are added on create
+# (RDS asks AddTagsToResource for a restore or create with tags) under TagNewClonesOnCreate, and
+# by the action's own AddTagsToResource (a rerun's new expiry) only to the repository's clones.
+_WHEN_CALLED = {"rds:AddTagsToResource": "RetagOnlyThisRepositorysClones"}
+
+
+def statement(action: str, policy: str = CLONE_POLICY, called: str = "") -> dict[str, Any] | None:
+    """The example policy's Allow statement for `action` (denied during the call `called`), as it
+    stands in examples/iam/; None if none."""
     try:
         document = json.loads((POLICIES / policy).read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return None
+    found = []
     for candidate in document.get("Statement") or []:
         actions = candidate.get("Action")
         listed = [actions] if isinstance(actions, str) else list(actions or [])
         if candidate.get("Effect") == "Allow" and action in listed:
-            return dict(candidate)
-    return None
+            found.append(dict(candidate))
+    preferred = _WHEN_CALLED.get(action) if called == action else None
+    return next((s for s in found if s.get("Sid") == preferred), found[0] if found else None)
 
 
 def fallback(action: str) -> dict[str, Any]:

@@ -81,7 +81,7 @@ def busy(kind: str, ident: str, *faults: type[Exception]) -> dict[type[Exception
 def _access_denied(called: str, code: str, message: str, policy: str) -> AccessDenied:
     """The action IAM refused (named in its message, else the one called) and the example's statement."""
     denied = iam.denied_action(message, called)
-    example = iam.statement(denied, policy)
+    example = iam.statement(denied, policy, called)
     statement = example or iam.fallback(denied)
     via = f" (for {called})" if denied != called else ""
     where = (

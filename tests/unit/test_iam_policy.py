@@ -330,3 +330,18 @@ def test_the_master_password_can_only_be_handed_to_rds() -> None:
 def test_every_statement_starts_with_its_sid(policy: Path) -> None:
     """scripts/lint_iam.py finds the statement of a parliament finding by its Sid line."""
     assert [next(iter(s)) for s in statements(policy)] == ["Sid"] * len(statements(policy))
+
+
+@pytest.mark.parametrize(
+    ("called", "sid"),
+    [
+        ("rds:RestoreDBClusterToPointInTime", "TagNewClonesOnCreate"),
+        ("rds:CreateDBInstance", "TagNewClonesOnCreate"),
+        ("rds:AddTagsToResource", "RetagOnlyThisRepositorysClones"),
+    ],
+)
+def test_a_denied_tagging_shows_the_statement_for_the_call_that_was_refused(called: str, sid: str) -> None:
+    error = denied("rds:AddTagsToResource", called)
+
+    assert json.loads(error.snippet)["Sid"] == sid
+    assert f"statement {sid} of examples/iam/clone-teardown-policy.json" in error.fix
