@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import fnmatch
 import json
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -285,3 +286,19 @@ def test_a_reused_clone_without_a_scaling_configuration_cannot_be_given_one() ->
 def test_the_evaluator_refuses_an_operator_it_does_not_model() -> None:
     with pytest.raises(AssertionError, match="DateGreaterThan"):
         conditions_hold({"DateGreaterThan": {"aws:CurrentTime": "2026-01-01T00:00:00Z"}}, {})
+
+
+def test_the_readme_table_names_only_statements_of_the_examples() -> None:
+    readme = (ROOT / "README.md").read_text()
+    table = readme.split("### What the roles cannot do")[1].split("\n## ")[0]
+    rows = [line for line in table.splitlines() if line.startswith(("| PR |", "| purge |"))]
+    sids = {
+        s["Sid"]
+        for p in (PR_ROLE, PURGE_ROLE)
+        for s in json.loads((ROOT / "examples/iam" / p).read_text())["Statement"]
+    }
+
+    named = {name for row in rows for name in re.findall(r"`(Never\w+)`", row.split("|")[3])}
+    assert len(rows) >= 20
+    assert named == {NEVER, NOT_MADE, PASSWORD} <= sids
+    assert {sid for row in REFUSED for sid in row[3] if not sid.startswith("no Allow")} == named
