@@ -153,7 +153,7 @@ jobs:
     permissions: {id-token: write, contents: read, pull-requests: read}
     steps:
       - uses: aws-actions/configure-aws-credentials@v6
-        with: {role-to-assume: "arn:aws:iam::123456789012:role/aurora-clone-action", aws-region: eu-west-1}
+        with: {role-to-assume: "arn:aws:iam::123456789012:role/aurora-clone-purge", aws-region: eu-west-1}
       - uses: org/aurora-clone-action@v1
         with: {mode: purge}"""
 
