@@ -114,6 +114,14 @@ INSTANCE_NAME_TAKEN_FIX = (
     "Set clone-id to a template that names a new cluster, e.g. '{source}-{repo}-pr-{pr}' "
     "(the instance is named after the clone)."
 )
+# IAM refused the scaling configuration of a reused provisioned clone: the example PR policy
+# denies every ModifyDBCluster but ManageMasterUserPassword on purpose.
+SCALING_REFUSED_FIX = (
+    "Remove the label (the clone is deleted) and add it again: a new clone gets its scaling "
+    "configuration in the restore, which needs no ModifyDBCluster. The example policy "
+    "(examples/iam/clone-teardown-policy.json, NeverSetAKnownMasterPassword) refuses this call on "
+    "purpose, since IAM cannot tell it from setting a known master password on a copy of production."
+)
 # RDS said the clone's instance exists, then that it does not (deleted in between).
 INSTANCE_VANISHED_FIX = "Re-run the job: it adds the instance again."
 # The source cluster is not in this account and region.

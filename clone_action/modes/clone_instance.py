@@ -8,7 +8,14 @@ from typing import TYPE_CHECKING
 from ..aws import tags as tagkeys
 from ..clock import Budget
 from ..config import Inputs
-from ..errors import INSTANCE_NAME_TAKEN_FIX, INSTANCE_VANISHED_FIX, CloneStateError, SafetyError
+from ..errors import (
+    INSTANCE_NAME_TAKEN_FIX,
+    INSTANCE_VANISHED_FIX,
+    SCALING_REFUSED_FIX,
+    AccessDenied,
+    CloneStateError,
+    SafetyError,
+)
 from ..workflow import Workflow
 from .clone_source import scaling
 
@@ -37,12 +44,21 @@ def add_instance(
             f"Giving '{plan.clone_id}' a Serverless v2 scaling configuration before its "
             "db.serverless instance"
         )
-        rds.retry_while_busy(
-            partial(rds.set_scaling, plan.clone_id, config),
-            what=f"set the scaling configuration of '{plan.clone_id}'",
-            budget=budget,
-            backoff=False,
-        )
+        try:
+            rds.retry_while_busy(
+                partial(rds.set_scaling, plan.clone_id, config),
+                what=f"set the scaling configuration of '{plan.clone_id}'",
+                budget=budget,
+                backoff=False,
+            )
+        except AccessDenied as exc:
+            # Pointing at the policy's Allow statement would mislead: its Deny refuses this.
+            raise AccessDenied(
+                f"{exc.message}. '{plan.clone_id}' was made with a provisioned instance-class and "
+                "needs a Serverless v2 scaling configuration before its db.serverless instance.",
+                cause=exc.cause,
+                fix=SCALING_REFUSED_FIX,
+            ) from exc
     added = rds.retry_while_busy(
         partial(
             rds.create_instance,

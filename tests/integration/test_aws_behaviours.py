@@ -209,6 +209,32 @@ def test_a_reused_clone_without_a_scaling_configuration_gets_one_before_its_serv
     assert instance["DBInstanceClass"] == "db.serverless"
 
 
+def test_a_refused_scaling_configuration_says_to_make_the_clone_again(action: Harness) -> None:
+    # The example PR policy denies every ModifyDBCluster but ManageMasterUserPassword (issue 13):
+    # the error must not send the user to add the Allow statement that is already there.
+    action.on("before-call.rds.CreateDBInstance", common_error("InternalFailure", "the network broke"))
+    assert action.run({"instance-class": "db.r6g.large"}).code == 1
+
+    fresh = Harness(action.aws, action.tmp_path)
+    fresh.on(
+        "before-call.rds.ModifyDBCluster",
+        common_error(
+            "AccessDenied",
+            "User: arn:aws:sts::1:assumed-role/r/s is not authorized to perform: "
+            "rds:ModifyDBCluster with an explicit deny in an identity-based policy",
+        ),
+    )
+    result = fresh.run()
+
+    assert result.code == 1
+    (error,) = [line for line in result.log.splitlines() if line.startswith("::error")]
+    assert "AWS denied rds:ModifyDBCluster (AccessDenied)" in error
+    assert f"'{CLONE}' was made with a provisioned instance-class" in error
+    assert "**How to fix:** Remove the label (the clone is deleted) and add it again" in result.summary
+    assert "```json" not in result.summary  # no Allow statement to paste: a Deny refuses it
+    assert "CreateDBInstance" not in fresh.calls.changing()
+
+
 # The copy-on-write limit (Aurora User Guide, "Limitations of Aurora cloning": "After you have 15
 # clones, the next clone that you create is a full copy").
 
