@@ -145,7 +145,7 @@ CREDENTIALS_YAML = """permissions:
   contents: read
   pull-requests: write
 steps:
-  - uses: aws-actions/configure-aws-credentials@v6
+  - uses: aws-actions/configure-aws-credentials@e6de054238d6b7531b4efff3b6587d9aade6a06c # v6.2.3
     with:
       role-to-assume: arn:aws:iam::123456789012:role/aurora-clone-action
       aws-region: eu-west-1
@@ -160,7 +160,7 @@ jobs:
     runs-on: ubuntu-latest
     permissions: {id-token: write, contents: read, pull-requests: read}
     steps:
-      - uses: aws-actions/configure-aws-credentials@v6
+      - uses: aws-actions/configure-aws-credentials@e6de054238d6b7531b4efff3b6587d9aade6a06c # v6.2.3
         with: {role-to-assume: "arn:aws:iam::123456789012:role/aurora-clone-purge", aws-region: eu-west-1}
       - uses: org/aurora-clone-action@v1
         with: {mode: purge}"""

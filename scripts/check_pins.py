@@ -1,6 +1,7 @@
 """What the action is built from cannot change under a tag: fail on anything mutable.
 
-- every `uses:` in the example and project workflows names a full 40-hex commit SHA with its
+- every `uses:` in the example and project workflows, and in the YAML that error messages and
+  the README show users to paste, names a full 40-hex commit SHA with its
   version as a comment (`owner/repo@<sha> # v1.2.3`); local (`./`) and `docker://...@sha256:`
   references pass, and so does this action itself on its major tag in the examples (the
   README's "Versions" says why);
@@ -17,6 +18,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 WORKFLOWS = ("examples/workflows", ".github/workflows")
+# Workflow YAML that error messages show users to paste (errors.py's templates).
+SNIPPETS = ("clone_action/errors.py", "README.md")
 # The examples show users the major tag of this action (README, "Versions").
 OWN_ACTION = "org/aurora-clone-action@v1"
 # No container registry was reachable when the digest pin was added, so the base image's digest
@@ -130,6 +133,8 @@ def main() -> int:
             problems += uses_problems(
                 f"{folder}/{path.name}", path.read_text(), folder.startswith("examples")
             )
+    for name in SNIPPETS:
+        problems += uses_problems(name, (ROOT / name).read_text(), allow_own=True)
     dockerfile = (ROOT / "Dockerfile").read_text()
     problems += dockerfile_problems("Dockerfile", dockerfile, BASE_DIGEST_PENDING)
     for image in sorted(BASE_DIGEST_PENDING):
