@@ -46,6 +46,8 @@ _GROUP_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._ -]{0,254}$")
 _SECURITY_GROUP = re.compile(r"^sg-[0-9a-f]{8,17}$")
 _TTL = re.compile(r"^([1-9][0-9]{0,5})([mhd])$")
 _TTL_UNITS = {"m": "minutes", "h": "hours", "d": "days"}
+# A database name as both engines read it unquoted (PostgreSQL 63 bytes, MySQL 64 characters).
+_DATABASE = re.compile(r"^[A-Za-z_][A-Za-z0-9_$]{0,62}$")
 
 
 def is_identifier(value: str) -> bool:
@@ -85,6 +87,9 @@ class Inputs:
     manage_master_password: bool = False
     purge_scope: PurgeScope = "repository"
     max_deletions: int = 20
+    mask: str = ""
+    sql: tuple[str, ...] = ()
+    database: str = ""
     dry_run: bool = False
     # Each input as the step gave it (defaults merged), for an error that shows what was given.
     given: Mapping[str, str] = field(default_factory=dict, compare=False, repr=False)
@@ -92,6 +97,11 @@ class Inputs:
     @property
     def serverless(self) -> bool:
         return self.instance_class == "db.serverless"
+
+    @property
+    def prepares(self) -> bool:
+        """True when the clone is prepared (masked, SQL run) before it is handed out."""
+        return bool(self.mask.strip() or self.sql)
 
 
 def env_name(name: str) -> str:
@@ -282,10 +292,11 @@ def read_inputs(env: Mapping[str, str]) -> tuple[Inputs, list[str]]:
             r.problem("tags", line, rule)
         else:
             tags.append((key, value))
-    if len(tags) > MAX_TAGS - len(OWN_KEYS):
+    own = len(OWN_KEYS) + (1 if r.raw("mask") or r.raw("sql") else 0)  # + aurora-clone/prepared
+    if len(tags) > MAX_TAGS - own:
         r.problems.append(
-            f"tags: RDS allows {MAX_TAGS} tags a resource and the action sets {len(OWN_KEYS)} of its own, "
-            f"so at most {MAX_TAGS - len(OWN_KEYS)} here, got {len(tags)}"
+            f"tags: RDS allows {MAX_TAGS} tags a resource and the action sets {own} of its own, "
+            f"so at most {MAX_TAGS - own} here, got {len(tags)}"
         )
 
     ttl_text = r.raw("ttl")
@@ -309,6 +320,21 @@ def read_inputs(env: Mapping[str, str]) -> tuple[Inputs, list[str]]:
         )
     else:
         max_deletions = r.whole("max-deletions", 1, "a whole number of clones")
+    mask = r.text("mask")
+    sql = r.lines("sql")
+    database = r.text("database")
+    if database and not _DATABASE.match(database):
+        r.problem(
+            "database",
+            database,
+            "expected a database name: letters, digits, _ and $, starting with a letter or _, "
+            "at most 63 characters",
+        )
+    if (mask or sql) and not wait:
+        r.problems.append(
+            "wait: mask and sql run in the clone once it is available, so they need wait: true; "
+            "remove wait: false"
+        )
     dry_run = r.boolean("dry-run")
     inputs = Inputs(
         mode=mode,
@@ -333,9 +359,13 @@ def read_inputs(env: Mapping[str, str]) -> tuple[Inputs, list[str]]:
         manifest_set=manifest_set,
         comment=comment,
         github_token=r.raw("github-token"),
-        manage_master_password=manage_master_password,
+        # mask and sql run through the Data API with the clone's own RDS-managed secret.
+        manage_master_password=manage_master_password or bool(mask or sql),
         purge_scope=purge_scope,
         max_deletions=max_deletions or int(DEFAULTS["max-deletions"]),
+        mask=mask,
+        sql=sql,
+        database=database,
         dry_run=dry_run,
         given=r.given,
     )

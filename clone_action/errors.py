@@ -95,6 +95,13 @@ class SafetyError(ActionError):
     kind = "Refused by a safety rule"
 
 
+class PreparationError(ActionError):
+    """A masking rule or SQL statement failed in the clone, or a rule was not verified: the clone,
+    which may hold unmasked data, is deleted and nothing is handed out."""
+
+    kind = "Preparation failed"
+
+
 # A clone deleted by a teardown or purge while a clone run was still making it.
 DELETED_MEANWHILE = (
     "A teardown or purge deleted it while this run was making it: the pull request was closed or "
@@ -334,3 +341,28 @@ PARAMETERS_FIX = f"Check db-cluster-parameter-group against instance-class. {REM
 # ...'storage-full', or any other state.
 def state_fix(ident: str) -> str:
     return f"{rds_events(ident)} {REMAKE_CLONE}"
+
+
+# The Data API kept answering that the clone's database is waking (auto-pause) or that its HTTP
+# endpoint is not enabled yet, until timeout-minutes ran out.
+DATA_API_WAIT_FIX = (
+    "Re-run the job (the clone was deleted, since it was not prepared; the run makes a new one). "
+    "If it keeps happening, raise timeout-minutes, and check in the RDS console that the clone's "
+    "Data API (RDS Data API / HTTP endpoint) shows as enabled."
+)
+# The Data API refused: the role may not call it on the clone, or may not read the clone's secret.
+DATA_API_FORBIDDEN_FIX = (
+    "Allow rds-data:ExecuteStatement on the clones and secretsmanager:GetSecretValue on their "
+    "RDS-managed secrets: see the RunSqlInClones and ReadClonesOwnSecrets statements in "
+    "examples/iam/clone-teardown-policy.json."
+)
+# A masking rule or SQL statement failed, or a masking rule left values unmasked.
+PREPARE_FAILED_FIX = (
+    "Fix the rule or the statement named above (the database's message says what it refused), "
+    "then run the job again: it makes a new clone and prepares it from the start."
+)
+# A reused clone was prepared with other rules or files (or never finished preparing).
+STALE_PREPARATION = (
+    "The clone '{clone_id}' was prepared with other mask rules or SQL files (or its preparation "
+    "never finished): it is deleted and cloned again, since SQL files may not run twice."
+)

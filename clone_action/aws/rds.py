@@ -78,7 +78,8 @@ class RdsGateway(Waiting):
         change = None
         if not action.startswith("Describe"):
             target = kwargs.get("DBInstanceIdentifier") or kwargs.get("DBClusterIdentifier")
-            change = self.ledger.asked(action, str(target or kwargs.get("ResourceName", "")))
+            name = kwargs.get("ResourceName") or kwargs.get("ResourceArn") or ""
+            change = self.ledger.asked(action, str(target or name))
         self.ledger.doing = f"waiting for RDS to answer {action}"
         try:
             answer = getattr(self.client, xform_name(action))(**kwargs)
@@ -284,6 +285,18 @@ class RdsGateway(Waiting):
             DBClusterIdentifier=cluster_id,
             ManageMasterUserPassword=True,
             ApplyImmediately=True,
+        )
+
+    def enable_data_api(self, cluster_arn: str) -> None:
+        """Enable the HTTP endpoint (the RDS Data API) of a clone; Busy while RDS refuses.
+
+        Call only after the ownership check on a fresh describe (never on the source).
+        IAM: rds:EnableHttpEndpoint.
+        """
+        self._call(
+            "EnableHttpEndpoint",
+            on=busy("cluster", cluster_arn.rsplit(":", 1)[-1], self.faults.InvalidResourceStateFault),
+            ResourceArn=cluster_arn,
         )
 
     def delete_instance(self, instance_id: str) -> None:

@@ -11,6 +11,7 @@ REPOSITORY = "aurora-clone/repository"
 PR = "aurora-clone/pr"
 SOURCE = "aurora-clone/source"
 EXPIRES_AT = "aurora-clone/expires-at"
+PREPARED = "aurora-clone/prepared"  # mask and sql ran and were verified: the digest of both
 BASE = "aurora-clone/base"  # a golden copy made by refresh-base (safety rule 9)
 
 OWN_KEYS = (MANAGED, REPOSITORY, PR, SOURCE, EXPIRES_AT)

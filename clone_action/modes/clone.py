@@ -8,14 +8,24 @@ from functools import partial
 from typing import TYPE_CHECKING
 
 from ..aws import tags as tagkeys
+from ..cancel import Cancelled
 from ..clock import Budget
 from ..comment import publish
 from ..config import Inputs
 from ..context import Route, RunContext, confirm
-from ..errors import CLONE_AGAIN, DELETED_MEANWHILE, CloneStateError, InputError, SafetyError
+from ..errors import (
+    CLONE_AGAIN,
+    DELETED_MEANWHILE,
+    STALE_PREPARATION,
+    ActionError,
+    CloneStateError,
+    InputError,
+    SafetyError,
+)
 from ..naming import clone_id_problems, instance_id, resolve_clone_id
 from ..workflow import Workflow, md_cell
 from . import Planned
+from . import clone_prepare as prepare
 from .clone_instance import add_instance, check_instance_name
 from .clone_report import patch_manifests, print_plan, report, show_manifest_diff
 from .clone_source import check_existing, check_source, copy_kind, restore_request, warn_at_copy_limit
@@ -38,6 +48,7 @@ class ClonePlan(Planned):
     expires_at: datetime
     tags: list[dict[str, str]]
     rules: tuple[manifest.Rule, ...] = ()
+    prep: prepare.Preparation | None = None  # mask and sql, run before hand-out
 
 
 MANAGED_PASSWORD_NEEDS_WAIT = (
@@ -49,7 +60,7 @@ MANAGED_PASSWORD_NEEDS_WAIT = (
 def check(inputs: Inputs, ctx: RunContext) -> list[str]:
     """What only a clone needs of the inputs and the workspace; [] when it can go ahead."""
     problems: list[str] = []
-    if inputs.manage_master_password and not inputs.wait:
+    if inputs.manage_master_password and not inputs.wait and not inputs.prepares:
         problems.append(MANAGED_PASSWORD_NEEDS_WAIT)
     problems += clone_id_problems(inputs, ctx, "clone")
     # The manifests are patched in memory with placeholder values now, so that a missing file,
@@ -62,6 +73,7 @@ def check(inputs: Inputs, ctx: RunContext) -> list[str]:
             manifest.plan_patch(ctx.workspace, inputs.manifest, rules, manifest.placeholder_values())
         except InputError as exc:
             problems += exc.problems
+    problems += prepare.check(inputs, ctx)
     return problems
 
 
@@ -74,23 +86,26 @@ def plan(inputs: Inputs, ctx: RunContext, now: datetime) -> ClonePlan:
 
         rules = manifest.parse_rules(inputs.manifest_set)
     expires_at = now + inputs.ttl
+    prep = prepare.preparation(inputs, ctx)
+    tags = tagkeys.clone_tags(
+        repository=ctx.repository,
+        pr=pr,
+        source=inputs.source_cluster,
+        expires_at=expires_at,
+        extra=inputs.tags,
+    )
     return ClonePlan(
         inputs=inputs,
         ctx=ctx,
         rules=tuple(rules),
+        prep=prep,
         source=inputs.source_cluster,
         clone_id=clone_id,
         instance_id=instance_id(clone_id),
         repository=ctx.repository,
         pr=pr,
         expires_at=expires_at,
-        tags=tagkeys.clone_tags(
-            repository=ctx.repository,
-            pr=pr,
-            source=inputs.source_cluster,
-            expires_at=expires_at,
-            extra=inputs.tags,
-        ),
+        tags=[*tags, prepare.pending_tag(prep)] if prep else tags,
     )
 
 
@@ -99,17 +114,29 @@ def run(plan: ClonePlan, wf: Workflow, rds: RdsGateway, clock: Clock) -> None:
     inputs, ctx = plan.inputs, plan.ctx
     budget = Budget.start(clock, poll=inputs.poll_interval, timeout_minutes=inputs.timeout_minutes)
     source = check_source(inputs, wf, rds, plan)
+    if plan.prep is not None:
+        problems = prepare.source_problems(plan.prep, inputs, source, rds.region)
+        if problems:
+            raise InputError(problems, given=inputs.given)
     request = restore_request(inputs, plan, source)
 
     existing = rds.describe_cluster(plan.clone_id)
+    found = ""  # what the found clone's tag says of its preparation (clone_prepare.state_of)
     if existing is not None:
         check_existing(plan, existing)
+        found = prepare.state_of(existing, plan.prep) if plan.prep else ""
     else:
         check_instance_name(rds, plan)
     sharing = warn_at_copy_limit(rds, wf, plan, source) if existing is None else 0
 
     if inputs.dry_run:
         print_plan(inputs, wf, plan, source, existing, request, sharing)
+        if plan.prep is not None:
+            if found == "stale":
+                wf.log(STALE_PREPARATION.format(clone_id=plan.clone_id) + " (not in a dry run)")
+            wf.log("Would prepare the clone before hand-out, in this order:")
+            for line in prepare.describe_plan(plan.prep):
+                wf.log(f"  {line}")
         if plan.rules:
             show_manifest_diff(inputs, ctx, wf, plan, existing)
         wf.set_output("action", "clone")
@@ -120,6 +147,11 @@ def run(plan: ClonePlan, wf: Workflow, rds: RdsGateway, clock: Clock) -> None:
         )
         return
 
+    if existing is not None and found == "stale":
+        wf.log(STALE_PREPARATION.format(clone_id=plan.clone_id))
+        _delete_clone(rds, plan, budget)
+        rds.wait_until_gone([plan.clone_id], budget)
+        existing = None
     created = existing is None
     if existing is None:
         wf.log(f"Cloning '{plan.source}' into '{plan.clone_id}' (copy-on-write)")
@@ -133,6 +165,7 @@ def run(plan: ClonePlan, wf: Workflow, rds: RdsGateway, clock: Clock) -> None:
                 raise CloneStateError(f"RDS says '{plan.clone_id}' exists but cannot describe it.")
             check_existing(plan, cluster)
             created = False
+            found = prepare.state_of(cluster, plan.prep) if plan.prep else ""
         elif _closed_meanwhile(inputs, ctx, wf, rds, plan, budget):
             return
     else:
@@ -141,22 +174,44 @@ def run(plan: ClonePlan, wf: Workflow, rds: RdsGateway, clock: Clock) -> None:
         rds.ledger.found = f"The clone '{plan.clone_id}' existed before this run ({existing.get('Status')})."
         _extend_expiry(rds, wf, plan, existing)
 
-    if not cluster.get("DBClusterMembers"):
-        add_instance(inputs, wf, rds, plan, cluster, created, budget)
+    ran: list[prepare.Ran] | None = None
+    prepared_here = False
+    try:
+        if not cluster.get("DBClusterMembers"):
+            add_instance(inputs, wf, rds, plan, cluster, created, budget)
 
-    if inputs.wait:
-        wf.log(
-            f"Waiting for the clone (at most {inputs.timeout_minutes} min, "
-            f"checking every {inputs.poll_interval}s)"
-        )
-        # A clone that already has its own secret is waited for once, secret included.
-        has_secret = inputs.manage_master_password and bool(own_secret(cluster, source))
-        cluster = _wait(rds, plan, budget, secret=has_secret)
-    storage = copy_kind(rds, wf, plan, source, cluster) if created else ""
-    secret_arn = own_secret(cluster, source)
-    if inputs.manage_master_password and inputs.wait and not secret_arn:
-        cluster, secret_arn = _give_own_password(rds, wf, plan, budget)
+        if inputs.wait:
+            wf.log(
+                f"Waiting for the clone (at most {inputs.timeout_minutes} min, "
+                f"checking every {inputs.poll_interval}s)"
+            )
+            # A clone that already has its own secret is waited for once, secret included.
+            has_secret = inputs.manage_master_password and bool(own_secret(cluster, source))
+            cluster = _wait(rds, plan, budget, secret=has_secret)
+        storage = copy_kind(rds, wf, plan, source, cluster) if created else ""
+        secret_arn = own_secret(cluster, source)
+        if inputs.manage_master_password and inputs.wait and not secret_arn:
+            cluster, secret_arn = _give_own_password(rds, wf, plan, budget)
+        if plan.prep is not None:
+            if not created and prepare.is_prepared(cluster, plan.prep):
+                wf.log(f"Already prepared with these rules and files ({plan.prep.digest}): nothing to run")
+            elif not created and found == "pending":
+                cluster = prepare.await_other_run(plan, plan.prep, wf, rds, budget)
+            else:
+                ran = prepare.prepare(plan, plan.prep, wf, rds, cluster, secret_arn, budget)
+                prepared_here = True
+    except (ActionError, Cancelled):
+        # A clone made for mask or sql is never left unprepared (safety rule 8): not one this run
+        # made, nor a stale one; a prepared one, or one another run is preparing, is left alone.
+        if plan.prep is not None and not prepared_here and found not in ("prepared", "pending"):
+            _discard(rds, wf, plan, budget)
+        raise
     rows = report(wf, rds.region, plan, cluster, created, secret_arn, storage)
+    if plan.prep is not None:
+        section, row = prepare.summary(plan.prep, ran)
+        wf.set_output("sql-report", prepare.report_json(ran or []))
+        wf.summary(section)
+        rows.append(row)
     if plan.rules:
         patch_manifests(inputs, ctx, wf, plan, cluster)
     publish(
@@ -170,6 +225,31 @@ def run(plan: ClonePlan, wf: Workflow, rds: RdsGateway, clock: Clock) -> None:
         footer=f"Updated {clock.now():%Y-%m-%d %H:%M} UTC by aurora-clone-action. Remove the "
         f"`{inputs.label}` label or close the pull request to delete the clone.",
     )
+
+
+def _discard(rds: RdsGateway, wf: Workflow, plan: ClonePlan, budget: Budget) -> None:
+    """Delete a clone that was not prepared (it may hold unmasked data); a warning if that fails."""
+    wf.log(f"The clone '{plan.clone_id}' was not prepared: deleting it, since it may hold unmasked data")
+    try:
+        _delete_clone(rds, plan, budget)
+    except ActionError as failed:
+        wf.warning(
+            f"The clone '{plan.clone_id}' could not be deleted: {failed.message} It has no endpoint "
+            "output, and the next run deletes it before cloning again (it lacks the prepared tag).",
+            title="aurora-clone: unprepared clone left",
+        )
+    else:
+        wf.warning(
+            f"The clone '{plan.clone_id}' is being deleted: this run did not finish preparing it.",
+            title="aurora-clone: unprepared clone deleted",
+        )
+
+
+def _delete_clone(rds: RdsGateway, plan: ClonePlan, budget: Budget) -> None:
+    """Start deleting this PR's clone, with teardown's ownership checks."""
+    from .teardown import Owner, start_deletion
+
+    start_deletion(rds, plan.clone_id, Owner(plan.repository, plan.pr, plan.source), budget=budget)
 
 
 def _closed_meanwhile(
@@ -216,13 +296,16 @@ def _wait(rds: RdsGateway, plan: ClonePlan, budget: Budget, *, secret: bool = Fa
 
 def _extend_expiry(rds: RdsGateway, wf: Workflow, plan: ClonePlan, cluster: Resource) -> None:
     """A rerun on an active PR counts the clone's lifetime again from now (clone and its instances)."""
-    rds.retag(str(cluster["DBClusterArn"]), plan.tags)
+    # The preparation's tag is left as it is: a rerun neither marks a clone prepared nor pending.
+    tags = [tag for tag in plan.tags if tag["Key"] != tagkeys.PREPARED]
+    rds.retag(str(cluster["DBClusterArn"]), tags)
     for instance in rds.cluster_instances(plan.clone_id):
         if not tagkeys.ownership_problem(
             instance, repository=plan.repository, pr=plan.pr, source=plan.source
         ):
-            rds.retag(str(instance["DBInstanceArn"]), plan.tags)
-    cluster["TagList"] = plan.tags
+            rds.retag(str(instance["DBInstanceArn"]), tags)
+    kept = [tag for tag in cluster.get("TagList") or [] if tag["Key"] == tagkeys.PREPARED]
+    cluster["TagList"] = [*tags, *kept]
     wf.log(f"The clone now expires at {tagkeys.format_expiry(plan.expires_at)}")
 
 

@@ -55,7 +55,10 @@ def test_missing_credentials_show_the_workflow_yaml_to_add(action: Harness) -> N
 
     result = action.run()
 
-    assert "uses: aws-actions/configure-aws-credentials@e6de054238d6b7531b4efff3b6587d9aade6a06c # v6.2.3" in result.summary
+    assert (
+        "uses: aws-actions/configure-aws-credentials@e6de054238d6b7531b4efff3b6587d9aade6a06c # v6.2.3"
+        in result.summary
+    )
     assert "id-token: write" in result.summary
 
 

@@ -191,6 +191,15 @@ BAD_VALUES = [
     ("poll-interval", "0", "poll-interval: expected a whole number of seconds, 1 or more, got '0'"),
     ("poll-interval", "1.5", "poll-interval: expected a whole number of seconds, 1 or more, got '1.5'"),
     ("purge-scope", "account", "purge-scope: expected one of repository, all, got 'account'"),
+    *[
+        (
+            "database",
+            bad,
+            "database: expected a database name: letters, digits, _ and $, starting with a letter "
+            f"or _, at most 63 characters, got {bad!r}",
+        )
+        for bad in ("shop;drop", "1shop", "sh op", '"shop"', "x" * 64)
+    ],
 ]
 
 
@@ -227,12 +236,30 @@ def test_a_bad_value_is_reported_with_the_input_the_value_and_the_rule(
             "security groups belong to the source's VPC and RDS rejects them in another VPC; give "
             "security groups of the subnet group's VPC",
         ),
+        (
+            {"mask": "users.email=email", "wait": "false"},
+            "wait: mask and sql run in the clone once it is available, so they need wait: true; "
+            "remove wait: false",
+        ),
+        (
+            {"sql": "migrations/*.sql", "wait": "false"},
+            "wait: mask and sql run in the clone once it is available, so they need wait: true; "
+            "remove wait: false",
+        ),
+        (
+            {"mask": "users.email=email", "tags": "\n".join(f"k{i}=v" for i in range(45))},
+            "tags: RDS allows 50 tags a resource and the action sets 6 of its own, so at most 44 "
+            "here, got 45",
+        ),
     ],
     ids=[
         "min-above-default-max",
         "min-above-max",
         "auto-pause-without-min-0",
         "subnet-group-without-security-groups",
+        "mask-without-wait",
+        "sql-without-wait",
+        "prepared-tag-counts-against-the-tag-limit",
     ],
 )
 def test_rules_between_inputs(inputs: dict[str, str], message: str) -> None:
@@ -414,3 +441,16 @@ def test_max_deletions_defaults_to_20_and_takes_any_whole_number_from_1(
 ) -> None:
     environ = {} if value is None else env(max_deletions=value)
     assert parse_inputs(environ).max_deletions == expected
+
+
+def test_mask_or_sql_give_the_clone_its_own_password_for_the_data_api() -> None:
+    assert parse_inputs(env(mask="users.email=email")).manage_master_password is True
+    assert parse_inputs(env(sql="seed.sql")).manage_master_password is True
+    assert parse_inputs(env()).manage_master_password is False
+
+
+def test_mask_keeps_its_lines_and_sql_its_paths() -> None:
+    inputs = parse_inputs(env(mask="users.email=email\n\n  users.name=name  ", sql=" a.sql \n\nb/*.sql"))
+    assert inputs.mask == "users.email=email\n\n  users.name=name"
+    assert inputs.sql == ("a.sql", "b/*.sql")
+    assert inputs.prepares
