@@ -31,11 +31,20 @@ SOURCE = A + "cluster:shop-production"
 SOURCE_WRITER = A + "db:shop-production-instance-1"
 CLONE = A + "cluster:shop-production-pr-7"
 CLONE_INSTANCE = A + "db:shop-production-pr-7-1"
-SECRET = "arn:aws:secretsmanager:eu-west-1:123456789012:secret:rds!cluster-0a1b2c-AbCdEf"
+SM = "arn:aws:secretsmanager:eu-west-1:123456789012:secret:"
+SECRET = SM + "rds!cluster-0a1b2c-AbCdEf"
+SOURCE_SECRET = SM + "rds!cluster-9f8e7d-GhIjKl"
+OTHER_SECRET = SM + "rds!cluster-5c4b3a-MnOpQr"
 KEY = "arn:aws:kms:eu-west-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab"
 OURS = {"aurora-clone/managed": "true", "aurora-clone/repository": "acme/shop", "aurora-clone/pr": "7"}
 THEIRS = {**OURS, "aurora-clone/repository": "acme/billing"}
 NOTHING: dict[str, str] = {}
+
+
+def managed_secret_of(cluster_arn: str) -> dict[str, str]:
+    """The tags RDS puts on a cluster's managed master-user secret (AWS CLI reference, list-secrets
+    example 3; AmazonRDSServiceRolePolicy's SecretsManagerTags). No one else can set an aws: tag."""
+    return {"aws:rds:primaryDBClusterArn": cluster_arn, "aws:secretsmanager:owningService": "rds"}
 
 
 def request_tags(tags: dict[str, str]) -> dict[str, Any]:
@@ -155,6 +164,22 @@ MADE = [
         Call("kms:DescribeKey", {KEY: NOTHING}, {"kms:ResourceAliases": ["alias/aws/secretsmanager"]}),
     ),
     (PR_ROLE, "start a stopped clone", Call("rds:StartDBCluster", {CLONE: OURS})),
+    (PR_ROLE, "enable its Data API", Call("rds:EnableHttpEndpoint", {CLONE: OURS})),
+    (PR_ROLE, "mask and run SQL in it", Call("rds-data:ExecuteStatement", {CLONE: OURS})),
+    (
+        PR_ROLE,
+        "with its own secret",
+        Call("secretsmanager:GetSecretValue", {SECRET: managed_secret_of(CLONE)}),
+    ),
+    (
+        PR_ROLE,
+        "mark it prepared",
+        Call(
+            "rds:AddTagsToResource",
+            {CLONE: OURS},
+            request_tags({**OURS, "aurora-clone/prepared": "0a1b2c3d4e5f"}),
+        ),
+    ),
     (PR_ROLE, "delete its instance", Call("rds:DeleteDBInstance", {CLONE_INSTANCE: OURS})),
     (
         PR_ROLE,
@@ -190,6 +215,7 @@ def test_every_call_the_action_makes_is_allowed(policy: str, what: str, call: Ca
 NEVER = "NeverChangeTheSource"
 NOT_MADE = "NeverChangeWhatTheActionDidNotMake"
 PASSWORD = "NeverSetAKnownMasterPassword"
+SOURCE_PASSWORD = "NeverReadTheSourcesSecret"
 
 # Calls the roles must never be able to make, and what denies each: the Deny statements named,
 # or no Allow (the resource named is outside every Allow). README "Security" shows this table.
@@ -246,8 +272,27 @@ REFUSED = [
      [f"no Allow for {A}subgrp:public-subnets"]),
     (PR_ROLE, "start an untagged stopped cluster",
      Call("rds:StartDBCluster", {A + "cluster:analytics": NOTHING}), [NOT_MADE]),
-    (PR_ROLE, "read a clone's secret",
+    (PR_ROLE, "enable the Data API on the source",
+     Call("rds:EnableHttpEndpoint", {SOURCE: NOTHING}), [NEVER, NOT_MADE]),
+    (PR_ROLE, "enable the Data API on an untagged cluster named like a clone",
+     Call("rds:EnableHttpEndpoint", {A + "cluster:shop-production-pr-9": NOTHING}), [NOT_MADE]),
+    (PR_ROLE, "enable the Data API on another repository's clone",
+     Call("rds:EnableHttpEndpoint", {CLONE: THEIRS}), [f"no Allow for {CLONE}"]),
+    (PR_ROLE, "run SQL in the source",
+     Call("rds-data:ExecuteStatement", {SOURCE: NOTHING}), [NEVER]),
+    (PR_ROLE, "run SQL in an untagged cluster",
+     Call("rds-data:ExecuteStatement", {A + "cluster:analytics": NOTHING}), [f"no Allow for {A}cluster:analytics"]),
+    (PR_ROLE, "run SQL in another repository's clone",
+     Call("rds-data:ExecuteStatement", {CLONE: THEIRS}), [f"no Allow for {CLONE}"]),
+    (PR_ROLE, "read the source's master password (its RDS-managed secret)",
+     Call("secretsmanager:GetSecretValue", {SOURCE_SECRET: managed_secret_of(SOURCE)}), [SOURCE_PASSWORD]),
+    (PR_ROLE, "read another cluster's RDS-managed secret",
+     Call("secretsmanager:GetSecretValue", {OTHER_SECRET: managed_secret_of(A + "cluster:billing-production")}),
+     [f"no Allow for {OTHER_SECRET}"]),
+    (PR_ROLE, "read a secret named like RDS's that RDS did not tag",
      Call("secretsmanager:GetSecretValue", {SECRET: NOTHING}), [f"no Allow for {SECRET}"]),
+    (PR_ROLE, "read any other secret",
+     Call("secretsmanager:GetSecretValue", {SM + "prod/shop-AbCdEf": NOTHING}), [f"no Allow for {SM}prod/shop-AbCdEf"]),
     (PR_ROLE, "describe a customer-managed key",
      Call("kms:DescribeKey", {KEY: NOTHING}, {"kms:ResourceAliases": ["alias/shop-data"]}), [f"no Allow for {KEY}"]),
     (PURGE_ROLE, "clone the source",
@@ -261,6 +306,12 @@ REFUSED = [
      Call("rds:DeleteDBCluster", {A + "cluster:analytics": NOTHING}), [NOT_MADE]),
     (PURGE_ROLE, "delete another repository's clone",
      Call("rds:DeleteDBCluster", {CLONE: THEIRS}), [f"no Allow for {CLONE}"]),
+    (PURGE_ROLE, "enable the Data API on a clone",
+     Call("rds:EnableHttpEndpoint", {CLONE: OURS}), [f"no Allow for {CLONE}"]),
+    (PURGE_ROLE, "run SQL in a clone",
+     Call("rds-data:ExecuteStatement", {CLONE: OURS}), [f"no Allow for {CLONE}"]),
+    (PURGE_ROLE, "read a clone's secret",
+     Call("secretsmanager:GetSecretValue", {SECRET: managed_secret_of(CLONE)}), [f"no Allow for {SECRET}"]),
 ]  # fmt: skip
 
 
@@ -300,5 +351,5 @@ def test_the_readme_table_names_only_statements_of_the_examples() -> None:
 
     named = {name for row in rows for name in re.findall(r"`(Never\w+)`", row.split("|")[3])}
     assert len(rows) >= 20
-    assert named == {NEVER, NOT_MADE, PASSWORD} <= sids
+    assert named == {NEVER, NOT_MADE, PASSWORD, SOURCE_PASSWORD} <= sids
     assert {sid for row in REFUSED for sid in row[3] if not sid.startswith("no Allow")} == named

