@@ -200,11 +200,12 @@ def run(plan: ClonePlan, wf: Workflow, rds: RdsGateway, clock: Clock) -> None:
             else:
                 ran = prepare.prepare(plan, plan.prep, wf, rds, cluster, secret_arn, budget)
                 prepared_here = True
-    except (ActionError, Cancelled):
+    except (ActionError, Cancelled) as exc:
         # A clone made for mask or sql is never left unprepared (safety rule 8): not one this run
         # made, nor a stale one; a prepared one, or one another run is preparing, is left alone.
         if plan.prep is not None and not prepared_here and found not in ("prepared", "pending"):
-            _discard(rds, wf, plan, budget)
+            if _discard(rds, wf, plan, budget) and isinstance(exc, ActionError):
+                exc.message += f"\nThe clone '{plan.clone_id}' is being deleted: it may hold unmasked data."
         raise
     rows = report(wf, rds.region, plan, cluster, created, secret_arn, storage)
     if plan.prep is not None:
@@ -227,8 +228,9 @@ def run(plan: ClonePlan, wf: Workflow, rds: RdsGateway, clock: Clock) -> None:
     )
 
 
-def _discard(rds: RdsGateway, wf: Workflow, plan: ClonePlan, budget: Budget) -> None:
-    """Delete a clone that was not prepared (it may hold unmasked data); a warning if that fails."""
+def _discard(rds: RdsGateway, wf: Workflow, plan: ClonePlan, budget: Budget) -> bool:
+    """Delete a clone that was not prepared (it may hold unmasked data); False, and a warning, when
+    that fails."""
     wf.log(f"The clone '{plan.clone_id}' was not prepared: deleting it, since it may hold unmasked data")
     try:
         _delete_clone(rds, plan, budget)
@@ -238,11 +240,8 @@ def _discard(rds: RdsGateway, wf: Workflow, plan: ClonePlan, budget: Budget) -> 
             "output, and the next run deletes it before cloning again (it lacks the prepared tag).",
             title="aurora-clone: unprepared clone left",
         )
-    else:
-        wf.warning(
-            f"The clone '{plan.clone_id}' is being deleted: this run did not finish preparing it.",
-            title="aurora-clone: unprepared clone deleted",
-        )
+        return False
+    return True
 
 
 def _delete_clone(rds: RdsGateway, plan: ClonePlan, budget: Budget) -> None:
