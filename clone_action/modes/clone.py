@@ -203,9 +203,9 @@ def run(plan: ClonePlan, wf: Workflow, rds: RdsGateway, clock: Clock) -> None:
     except (ActionError, Cancelled) as exc:
         # A clone made for mask or sql is never left unprepared (safety rule 8): not one this run
         # made, nor a stale one; a prepared one, or one another run is preparing, is left alone.
-        if plan.prep is not None and not prepared_here and found not in ("prepared", "pending"):
-            if _discard(rds, wf, plan, budget) and isinstance(exc, ActionError):
-                exc.message += f"\nThe clone '{plan.clone_id}' is being deleted: it may hold unmasked data."
+        unprepared = plan.prep is not None and not prepared_here and found not in ("prepared", "pending")
+        if unprepared and _discard(rds, wf, plan, budget) and isinstance(exc, ActionError):
+            exc.message += f"\nThe clone '{plan.clone_id}' is being deleted: it may hold unmasked data."
         raise
     rows = report(wf, rds.region, plan, cluster, created, secret_arn, storage)
     if plan.prep is not None:

@@ -297,6 +297,22 @@ def _verify(data: DataGateway, steps: list[MaskStep], clone_id: str, wf: Workflo
     wf.log(f"Verified {len(steps)} masking rule(s): no value outside its masked form")
 
 
+def _applied(prep: Preparation) -> str:
+    """'4 masking rule(s) verified (a.b=email, ...), 3 SQL statement(s) of db/001.sql, seed.sql'."""
+
+    def some(items: list[str]) -> str:
+        shown = ", ".join(f"`{item}`" for item in items[:4])
+        return shown + (f" and {len(items) - 4} more" if len(items) > 4 else "")
+
+    parts = []
+    if prep.rules:
+        parts.append(f"{len(prep.rules)} masking rule(s) verified ({some([r.text for r in prep.rules])})")
+    if prep.statements:
+        files = list(dict.fromkeys(s.path for s in prep.statements))
+        parts.append(f"{len(prep.statements)} SQL statement(s) of {some(files)}")
+    return ", ".join(parts)
+
+
 def report_json(ran: list[Ran]) -> str:
     return json.dumps([entry.as_json() for entry in ran])
 
@@ -306,7 +322,7 @@ def summary(prep: Preparation, ran: list[Ran] | None) -> tuple[str, tuple[str, s
 
     `ran` is None when an earlier run prepared the clone with these rules and files.
     """
-    counts = f"{len(prep.rules)} masking rule(s) verified, {len(prep.statements)} SQL statement(s)"
+    counts = _applied(prep)
     if ran is None:
         return (
             f"#### Prepared by an earlier run\n\n{counts}; tag `{PREPARED}={prep.digest}`.",
