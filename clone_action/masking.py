@@ -9,8 +9,9 @@ Masked forms (h = lower-case hex SHA-256 of the value's text in UTF-8), the same
   null    NULL      redact  REDACTED      'x'    the constant x
 email, name, phone, hash, redact and a constant write text: on a column of another type the
 database refuses the UPDATE with its own error (PostgreSQL always; MySQL in its default strict
-mode, and without it the check query still counts the values it mangled). null fits any type
-whose column allows NULL. name (2^32 forms) and phone (10^7) may collide: a unique index on
+mode), or MySQL converts the text: a constant '0' into an int column is written and verified,
+a phone into a bigint is written as a number that the check counts, so that rule fails. null
+fits any type whose column allows NULL. name (2^32 forms) and phone (10^7) may collide: a unique index on
 such a column can refuse the UPDATE; email (2^64) and hash do not in practice.
 """
 
@@ -68,7 +69,7 @@ def parse_mask(text: str) -> tuple[list[MaskRule], list[str]]:
     rules: list[MaskRule] = []
     problems: list[str] = []
     seen: dict[tuple[str, str, str], int] = {}
-    for number, raw in enumerate(text.splitlines(), start=1):
+    for number, raw in enumerate(text.split("\n"), start=1):  # lines as an editor counts them
         line = raw.strip()
         if not line or line.startswith("#"):
             continue

@@ -40,7 +40,7 @@ def resolve_sql_files(text: str, workspace: Path) -> tuple[list[Path], list[str]
     root = workspace.resolve()
     files: list[Path] = []
     problems: list[str] = []
-    for number, raw in enumerate(text.splitlines(), start=1):
+    for number, raw in enumerate(text.split("\n"), start=1):  # lines as an editor counts them
         line = raw.strip()
         if not line or line.startswith("#"):
             continue

@@ -69,6 +69,13 @@ VALID = [
         ],
     ),
     ("", []),
+    (
+        "users.note='a\u2028b\x85c'\r\n\r\nusers.x=null\r\n",  # lines as an editor counts them
+        [
+            rule(1, "users.note='a\u2028b\x85c'", None, "users", "note", "constant", "a\u2028b\x85c"),
+            rule(3, "users.x=null", None, "users", "x", "null"),
+        ],
+    ),
     (f"t.{'c' * 64}=hash", [rule(1, f"t.{'c' * 64}=hash", None, "t", "c" * 64, "hash")]),
 ]
 

@@ -72,6 +72,11 @@ def test_paths_stay_under_the_workspace_as_given_when_it_is_reached_through_a_sy
     assert files[0].relative_to(link).as_posix() == "migrations/001_a.sql"
 
 
+def test_lines_are_counted_as_an_editor_counts_them(ws: Path) -> None:
+    _, problems = resolve_sql_files("seed.sql\r\n\r\n# x\x85y\r\nnope.sql\r\n", ws)
+    assert problems == [f"sql: line 4 'nope.sql' {NO_MATCH}"]
+
+
 def test_empty_input_names_no_file(ws: Path) -> None:
     assert resolve_sql_files("", ws) == ([], [])
     assert resolve_sql_files("\n  \n# nothing\n", ws) == ([], [])
