@@ -31,6 +31,13 @@ ThreadedMotoServer started here behave alike. Each correction names what it foll
   DBClusterNotFoundFault; moto made the instance anyway, a member of no cluster.
 - DescribeDBEngineVersions (moto has none): ServerlessV2FeaturesSupport from the capacity table
   of "How Aurora Serverless v2 works", per engine version.
+- EnableHttpEndpoint and DisableHttpEndpoint (moto has neither; API reference,
+  API_EnableHttpEndpoint / API_DisableHttpEndpoint): `ResourceArn` of a DB cluster, answered with
+  `ResourceArn` and `HttpEndpointEnabled`, which DescribeDBClusters then shows (moto let only
+  Serverless v1 clusters have it). An ARN of no cluster is ResourceNotFoundFault; a stopped cluster
+  is InvalidResourceStateFault ("another operation is in progress" is the model's only state
+  error; the guide says a stopped cluster's configuration cannot be modified). The RDS Data API
+  double (testkit/data_api.py) reads the flag from here.
 
 What no double here knows (how long states last, pending modifications, throttling) stays in the
 tests, with botocore hooks.
@@ -262,6 +269,22 @@ def install() -> None:
             found.append(described)
         return ActionResult({"DBEngineVersions": found})
 
+    def http_endpoint(enabled: bool) -> Any:
+        def answer(self: Any) -> Any:
+            from moto.core.responses import ActionResult
+
+            from .rds_model import wire_code
+
+            arn = str(self.params.get("ResourceArn") or "")
+            found = [c for c in self.backend.clusters.values() if c.db_cluster_arn == arn]
+            if not found:
+                raise refuse(wire_code("ResourceNotFoundFault"), f"DBCluster {arn} not found.")
+            refuse_when_stopped(found[0], "start it first.", wire_code("InvalidResourceStateFault"))
+            found[0]._enable_http_endpoint = enabled
+            return ActionResult({"ResourceArn": arn, "HttpEndpointEnabled": enabled})
+
+        return answer
+
     RDSBackend.create_db_cluster = create_db_cluster  # type: ignore[method-assign]
     RDSBackend.restore_db_cluster_to_point_in_time = restore_db_cluster_to_point_in_time  # type: ignore[method-assign]
     RDSBackend.create_db_instance = create_db_instance  # type: ignore[method-assign]
@@ -271,6 +294,8 @@ def install() -> None:
     RDSBackend.stop_db_cluster = stop_db_cluster  # type: ignore[method-assign]
     RDSBackend.start_db_cluster = start_db_cluster  # type: ignore[method-assign]
     RDSResponse.describe_db_engine_versions = describe_db_engine_versions  # type: ignore[attr-defined]
+    RDSResponse.enable_http_endpoint = http_endpoint(True)  # type: ignore[attr-defined]
+    RDSResponse.disable_http_endpoint = http_endpoint(False)  # type: ignore[attr-defined]
 
 
 @contextmanager
