@@ -78,6 +78,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 from .databases import Server
+from .runner import REGION
 
 CALL_LIMIT = 45.0  # seconds: "within 45 seconds" (data-api-timeouts)
 RESUMING = (
@@ -435,7 +436,7 @@ class DataApi:
             self._url = f"http://127.0.0.1:{port}"
         return self._url
 
-    def client(self, region: str = "us-east-1") -> Any:
+    def client(self, region: str = REGION) -> Any:
         """A botocore rds-data client of this double (kept: a client costs ~70 ms to make)."""
         import boto3
 
