@@ -87,8 +87,8 @@ class Inputs:
     manage_master_password: bool = False
     purge_scope: PurgeScope = "repository"
     max_deletions: int = 20
-    mask: str = ""
-    sql: tuple[str, ...] = ()
+    mask: str = ""  # as given, blank lines kept (problems name lines)
+    sql: str = ""  # as given, blank lines kept
     database: str = ""
     dry_run: bool = False
     # Each input as the step gave it (defaults merged), for an error that shows what was given.
@@ -101,7 +101,7 @@ class Inputs:
     @property
     def prepares(self) -> bool:
         """True when the clone is prepared (masked, SQL run) before it is handed out."""
-        return bool(self.mask.strip() or self.sql)
+        return bool(self.mask.strip() or self.sql.strip())
 
 
 def env_name(name: str) -> str:
@@ -129,6 +129,12 @@ class _Reader:
 
     def text(self, name: str) -> str:
         return self.raw(name)
+
+    def verbatim(self, name: str) -> str:
+        """The value with its blank lines kept, so that a problem's line numbers match the step's."""
+        self.raw(name)
+        value = self.env.get(env_name(name))
+        return DEFAULTS.get(name, "") if value is None else value
 
     def lines(self, name: str) -> tuple[str, ...]:
         return tuple(line.strip() for line in self.raw(name).splitlines() if line.strip())
@@ -320,8 +326,8 @@ def read_inputs(env: Mapping[str, str]) -> tuple[Inputs, list[str]]:
         )
     else:
         max_deletions = r.whole("max-deletions", 1, "a whole number of clones")
-    mask = r.text("mask")
-    sql = r.lines("sql")
+    mask = r.verbatim("mask")
+    sql = r.verbatim("sql")
     database = r.text("database")
     if database and not _DATABASE.match(database):
         r.problem(
@@ -330,7 +336,7 @@ def read_inputs(env: Mapping[str, str]) -> tuple[Inputs, list[str]]:
             "expected a database name: letters, digits, _ and $, starting with a letter or _, "
             "at most 63 characters",
         )
-    if (mask or sql) and not wait:
+    if (mask.strip() or sql.strip()) and not wait:
         r.problems.append(
             "wait: mask and sql run in the clone once it is available, so they need wait: true; "
             "remove wait: false"
@@ -360,7 +366,7 @@ def read_inputs(env: Mapping[str, str]) -> tuple[Inputs, list[str]]:
         comment=comment,
         github_token=r.raw("github-token"),
         # mask and sql run through the Data API with the clone's own RDS-managed secret.
-        manage_master_password=manage_master_password or bool(mask or sql),
+        manage_master_password=manage_master_password or bool(mask.strip() or sql.strip()),
         purge_scope=purge_scope,
         max_deletions=max_deletions or int(DEFAULTS["max-deletions"]),
         mask=mask,

@@ -14,6 +14,7 @@ from __future__ import annotations
 import json
 import secrets
 from dataclasses import dataclass
+from functools import partial
 from typing import TYPE_CHECKING, Any
 
 from ..aws import tags as tagkeys
@@ -78,7 +79,7 @@ def _read(inputs: Inputs, ctx: RunContext) -> tuple[Preparation | None, list[str
     from ..sqlfiles import prepared_hash, read_statements, resolve_sql_files
 
     rules, problems = parse_mask(inputs.mask)
-    paths, found = resolve_sql_files("\n".join(inputs.sql), ctx.workspace)
+    paths, found = resolve_sql_files(inputs.sql, ctx.workspace)
     problems += found
     statements: list[SqlStatement] = []
     if paths:
@@ -197,7 +198,7 @@ def prepare(
     from ..aws.data import DataGateway, make_client
     from ..masking import Statement, mask_steps
 
-    arn = _enable_data_api(plan, wf, rds, cluster)
+    arn = _enable_data_api(plan, wf, rds, budget)
     engine = engine_of(cluster)
     data = DataGateway(
         make_client(rds.region),
@@ -230,7 +231,7 @@ def prepare(
     return ran
 
 
-def _enable_data_api(plan: ClonePlan, wf: Workflow, rds: RdsGateway, cluster: Resource) -> str:
+def _enable_data_api(plan: ClonePlan, wf: Workflow, rds: RdsGateway, budget: Budget) -> str:
     """The clone's ARN, its Data API enabled: on a fresh describe that shows it is this PR's clone."""
     fresh = rds.describe_cluster(plan.clone_id)
     if fresh is None:
@@ -243,7 +244,12 @@ def _enable_data_api(plan: ClonePlan, wf: Workflow, rds: RdsGateway, cluster: Re
         )
     if not fresh.get("HttpEndpointEnabled"):
         wf.log(f"Enabling the Data API (HTTP endpoint) of '{plan.clone_id}' (never of the source)")
-        rds.enable_data_api(arn)
+        rds.retry_while_busy(
+            partial(rds.enable_data_api, arn),
+            what=f"enable the Data API of '{plan.clone_id}'",
+            budget=budget,
+            backoff=False,
+        )
     return arn
 
 

@@ -16,11 +16,13 @@ if TYPE_CHECKING:
     from .clone import ClonePlan
 
 
-def database_url(cluster: Any) -> str:
-    """postgresql://USER@HOST:PORT/ or mysql://USER@HOST:PORT/; never a password."""
+def database_url(cluster: Any, database: str = "") -> str:
+    """postgresql://USER@HOST:PORT/[DATABASE] or mysql://...; never a password. DATABASE is the
+    `database` input (the one mask and sql ran in), when given."""
     scheme = "postgresql" if "postgres" in str(cluster.get("Engine", "")) else "mysql"
     user = quote(str(cluster.get("MasterUsername", "")), safe="")
-    return f"{scheme}://{user}@{cluster.get('Endpoint', '')}:{cluster.get('Port', '')}/"
+    name = quote(database, safe="")
+    return f"{scheme}://{user}@{cluster.get('Endpoint', '')}:{cluster.get('Port', '')}/{name}"
 
 
 def console_url(region: str, cluster_id: str) -> str:
@@ -30,7 +32,7 @@ def console_url(region: str, cluster_id: str) -> str:
     )
 
 
-def manifest_values(cluster: Resource) -> dict[str, str]:
+def manifest_values(cluster: Resource, database: str = "") -> dict[str, str]:
     """What the manifest-set placeholders stand for."""
     return {
         "endpoint": str(cluster.get("Endpoint", "")),
@@ -38,7 +40,7 @@ def manifest_values(cluster: Resource) -> dict[str, str]:
         "port": str(cluster.get("Port", "")),
         "cluster_id": str(cluster["DBClusterIdentifier"]),
         "engine": str(cluster.get("Engine", "")),
-        "database_url": database_url(cluster),
+        "database_url": database_url(cluster, database),
     }
 
 
@@ -48,7 +50,9 @@ def patch_manifests(
     """Write the clone's endpoint into the manifests: every file or none."""
     from .. import manifest
 
-    changes = manifest.plan_patch(ctx.workspace, inputs.manifest, plan.rules, manifest_values(cluster))
+    changes = manifest.plan_patch(
+        ctx.workspace, inputs.manifest, plan.rules, manifest_values(cluster, inputs.database)
+    )
     written = manifest.apply_patch(changes)
     wf.set_output("manifest-files", "\n".join(written))
     for change in changes:
@@ -70,7 +74,7 @@ def show_manifest_diff(
     """A dry run's diff of the manifests: the existing clone's values, else placeholders."""
     from .. import manifest
 
-    values = manifest_values(existing) if existing else manifest.placeholder_values()
+    values = manifest_values(existing, inputs.database) if existing else manifest.placeholder_values()
     changes = manifest.plan_patch(ctx.workspace, inputs.manifest, plan.rules, values)
     known = "" if existing else " (placeholder values: the clone does not exist yet)"
     wf.log(f"The manifests would change like this{known}:")
@@ -132,7 +136,7 @@ def report(
         "engine": str(cluster.get("Engine", "")),
         "status": str(cluster.get("Status", "")),
         "created": "true" if created else "false",
-        "database-url": database_url(cluster),
+        "database-url": database_url(cluster, plan.inputs.database),
     }
     if secret_arn:
         values["master-user-secret-arn"] = secret_arn

@@ -20,6 +20,7 @@ from testkit import databases
 from testkit.data_api import DataApi
 from testkit.databases import Server
 from testkit.harness import Harness, SignalAt
+from testkit.rds_model import common_error, fault
 from testkit.runner import Result
 
 CUSTOMERS = [
@@ -130,6 +131,8 @@ def test_the_clone_is_masked_verified_and_tagged_before_its_endpoint_is_handed_o
             == tags(action)["aurora-clone/prepared"]
         )
     assert result.outputs["endpoint"].startswith(f"{CLONE}.cluster-")
+    # The database the rules ran in is the one the URL names.
+    assert result.outputs["database-url"] == f"postgresql://app@{result.outputs['endpoint']}:5432/shop"
     assert result.outputs["master-user-secret-arn"]  # mask implies the clone's own password
     # The Data API is enabled on the clone, never on the source.
     assert action.cluster(CLONE)["HttpEndpointEnabled"] is True  # type: ignore[index]
@@ -264,6 +267,47 @@ def test_a_cancelled_preparation_deletes_the_clone(action: Harness, shop: str) -
     assert query(shop)[0][1] == "ada@example.com"  # never masked, and never handed out
     for name in HANDED_OUT:
         assert name not in result.outputs
+
+
+def test_enabling_the_data_api_is_retried_while_the_clone_is_busy(action: Harness, shop: str) -> None:
+    refusals = [2]  # RDS refuses twice, the clone reading 'modifying' (a state that passes) meanwhile
+
+    def refuse(**kwargs: Any) -> Any:
+        if refusals[0]:
+            refusals[0] -= 1
+            return fault("InvalidResourceStateFault", "The cluster is modifying")(**kwargs)
+        refusals[0] = -1  # taken
+        return None
+
+    def modifying(parsed: dict[str, Any], **_: Any) -> None:
+        if refusals[0] in (0, 1):
+            for cluster in parsed.get("DBClusters", []):
+                if cluster["DBClusterIdentifier"] == CLONE:
+                    cluster["Status"] = "modifying"
+
+    action.on("before-call.rds.EnableHttpEndpoint", refuse)
+    action.on("after-call.rds.DescribeDBClusters", modifying)
+
+    result = action.run({"mask": MASK, "database": "shop"})
+
+    assert result.code == 0, result.log
+    assert action.calls.names().count("EnableHttpEndpoint") == 3
+    assert result.outputs["endpoint"]
+    assert query(shop)[0][1].startswith("user_")
+
+
+def test_a_denied_enable_names_the_iam_action_and_deletes_the_clone(action: Harness, shop: str) -> None:
+    action.on("before-call.rds.EnableHttpEndpoint", common_error("AccessDenied", "not authorized"))
+
+    result = action.run({"mask": MASK, "database": "shop"})
+
+    assert result.code == 1
+    assert "rds:EnableHttpEndpoint" in result.commands("error")[0]
+    assert "EnableTheDataApiOnlyOnThisRepositorysClones" in result.summary
+    assert "is being deleted: it may hold unmasked data" in result.summary
+    cluster = action.cluster(CLONE)
+    assert cluster is None or cluster["Status"] == "deleting"
+    assert query(shop)[0][1] == "ada@example.com"
 
 
 # --- reruns and concurrent runs --------------------------------------------------------------------

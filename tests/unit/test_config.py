@@ -449,8 +449,9 @@ def test_mask_or_sql_give_the_clone_its_own_password_for_the_data_api() -> None:
     assert parse_inputs(env()).manage_master_password is False
 
 
-def test_mask_keeps_its_lines_and_sql_its_paths() -> None:
-    inputs = parse_inputs(env(mask="users.email=email\n\n  users.name=name  ", sql=" a.sql \n\nb/*.sql"))
-    assert inputs.mask == "users.email=email\n\n  users.name=name"
-    assert inputs.sql == ("a.sql", "b/*.sql")
+def test_mask_and_sql_keep_their_lines_as_given_so_that_problems_name_the_right_line() -> None:
+    inputs = parse_inputs(env(mask="\nusers.email=email\n\n  users.name=name  ", sql=" a.sql \n\nb/*.sql\n"))
+    assert inputs.mask == "\nusers.email=email\n\n  users.name=name  "
+    assert inputs.sql == " a.sql \n\nb/*.sql\n"
     assert inputs.prepares
+    assert not parse_inputs(env(mask=" \n ", sql="\n")).prepares
