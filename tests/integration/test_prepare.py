@@ -440,6 +440,51 @@ def test_a_rule_past_the_call_limit_is_waited_for_and_still_verified(
     assert all(email is None or email.startswith("user_") for _, email, *_ in query(name))
 
 
+def test_a_sql_statement_past_the_call_limit_is_waited_for_and_reported_without_rows(
+    action: Harness, slow_double: DataApi, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    server = databases.postgres()
+    name = seed(server)
+    use(slow_double, server, name, monkeypatch)
+    files = {"slow.sql": "UPDATE customers SET notes = 'rehearsed' WHERE pg_sleep(1) IS NOT NULL;\nSELECT 1;"}
+
+    result = action.run({"database": "shop", "sql": "slow.sql", "poll-interval": "1"}, files=files)
+
+    assert result.code == 0, result.log
+    assert "slow.sql:1: still running after the Data API's 45 s call limit; waiting" in result.log
+    assert [(entry["what"], entry["rows"]) for entry in report(result)] == [
+        ("slow.sql:1", None),
+        ("slow.sql:2", 0),
+    ]
+    # The statement finished (its change is there) before the next one ran and the clone was handed out.
+    assert query(name, "SELECT DISTINCT notes FROM customers") == [("rehearsed",)]
+    assert result.outputs["endpoint"]
+
+
+def test_a_statement_over_a_minute_is_flagged_in_the_summary_and_the_comment(
+    action: Harness, shop: str, double: DataApi, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    real = double.answer
+
+    def slow_on_this_clock(operation: str, request: Any) -> Any:
+        if "ALTER TABLE" in str(request.get("sql", "")):
+            action.clock.t += 75  # the run's clock: the statement took 75 s
+        return real(operation, request)
+
+    monkeypatch.setattr(double, "answer", slow_on_this_clock)
+    files = {
+        "migrate.sql": "ALTER TABLE customers ADD COLUMN tier text;\nUPDATE customers SET tier = 'gold';"
+    }
+
+    result = action.run({"database": "shop", "sql": "migrate.sql"}, files=files)
+
+    assert result.code == 0, result.log
+    assert "| migrate.sql:1 | 0 | 75.0 :warning: over a minute |" in result.summary
+    assert ":warning: 1 statement(s) took over a minute" in result.summary
+    assert action.github is not None
+    assert ":warning: 1 over a minute" in action.github.comment_bodies(7)[-1]
+
+
 def test_a_waking_database_is_asked_again(action: Harness, shop: str, double: DataApi) -> None:
     double.pause(CLONE, calls=2)
 
