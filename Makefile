@@ -41,11 +41,12 @@ test: lint typecheck
 	LIFECYCLE_EXAMPLES=$(LIFECYCLE_EXAMPLES) $(BIN)/pytest
 	$(BIN)/pytest -m container
 
-# Benchmarks (not part of the tests). The aws CLI is the hand-made alternative they compare with.
+# Benchmarks (not part of the tests). The aws CLI and psql are the hand-made alternatives they compare with.
 bench: $(STAMP)
 	$(BIN)/pip install --disable-pip-version-check -q awscli==1.46.3
 	$(BIN)/python bench/purge_bench.py
 	$(BIN)/python bench/compare.py
+	$(BIN)/python bench/mask_bench.py
 
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache
