@@ -12,7 +12,8 @@ from typing import Literal, cast, get_args
 from .aws.tags import MAX_TAGS, OWN_KEYS, tag_problem
 from .errors import InputError
 
-Action = Literal["clone", "teardown", "purge"]  # what a run does; mode: auto picks one by the event
+# What a run does; mode: auto picks one by the event (refresh-base is only ever asked for).
+Action = Literal["clone", "teardown", "purge", "reset", "refresh-base"]
 Mode = Literal["auto", Action]
 MODES: tuple[Mode, ...] = get_args(Mode)
 PurgeScope = Literal["repository", "all"]
@@ -37,6 +38,7 @@ DEFAULTS: dict[str, str] = {
     "manage-master-password": "false",
     "purge-scope": "repository",
     "max-deletions": "20",
+    "reset-label": "clone-db-reset",
     "dry-run": "false",
 }
 
@@ -90,6 +92,8 @@ class Inputs:
     mask: str = ""  # as given, blank lines kept (problems name lines)
     sql: str = ""  # as given, blank lines kept
     database: str = ""
+    base_cluster: str = ""
+    reset_label: str = "clone-db-reset"
     dry_run: bool = False
     # Each input as the step gave it (defaults merged), for an error that shows what was given.
     given: Mapping[str, str] = field(default_factory=dict, compare=False, repr=False)
@@ -336,6 +340,18 @@ def read_inputs(env: Mapping[str, str]) -> tuple[Inputs, list[str]]:
             "expected a database name: letters, digits, _ and $, starting with a letter or _, "
             "at most 63 characters",
         )
+    base_cluster = r.text("base-cluster")
+    if base_cluster and not is_identifier(base_cluster):
+        r.problem("base-cluster", base_cluster, "expected a DB cluster identifier: " + IDENTIFIER_RULE)
+    reset_label = r.text("reset-label")
+    if not reset_label or len(reset_label) > 50:
+        r.problem("reset-label", reset_label, "expected a GitHub label name of 1 to 50 characters")
+    elif reset_label.lower() == label.lower():
+        r.problem(
+            "reset-label",
+            reset_label,
+            f"must differ from label ({label!r}): adding it asks for a fresh clone, adding label for one",
+        )
     if (mask.strip() or sql.strip()) and not wait:
         r.problems.append(
             "wait: mask and sql run in the clone once it is available, so they need wait: true; "
@@ -372,6 +388,8 @@ def read_inputs(env: Mapping[str, str]) -> tuple[Inputs, list[str]]:
         mask=mask,
         sql=sql,
         database=database,
+        base_cluster=base_cluster.lower(),
+        reset_label=reset_label,
         dry_run=dry_run,
         given=r.given,
     )

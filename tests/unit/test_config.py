@@ -26,7 +26,11 @@ def problems(environ: dict[str, str]) -> list[str]:
 
 
 BAD_VALUES = [
-    ("mode", "deploy", "mode: expected one of auto, clone, teardown, purge, got 'deploy'"),
+    (
+        "mode",
+        "deploy",
+        "mode: expected one of auto, clone, teardown, purge, reset, refresh-base, got 'deploy'",
+    ),
     (
         "source-cluster",
         "1prod",
@@ -191,6 +195,22 @@ BAD_VALUES = [
     ("poll-interval", "0", "poll-interval: expected a whole number of seconds, 1 or more, got '0'"),
     ("poll-interval", "1.5", "poll-interval: expected a whole number of seconds, 1 or more, got '1.5'"),
     ("purge-scope", "account", "purge-scope: expected one of repository, all, got 'account'"),
+    (
+        "base-cluster",
+        "Prod_Base",
+        "base-cluster: expected a DB cluster identifier: " + IDENTIFIER_RULE + ", got 'Prod_Base'",
+    ),
+    (
+        "reset-label",
+        "x" * 51,
+        f"reset-label: expected a GitHub label name of 1 to 50 characters, got '{'x' * 51}'",
+    ),
+    (
+        "reset-label",
+        "Clone-DB",
+        "reset-label: must differ from label ('clone-db'): adding it asks for a fresh clone, adding label "
+        "for one, got 'Clone-DB'",
+    ),
     *[
         (
             "database",
@@ -271,7 +291,7 @@ def test_every_bad_input_is_reported_together_in_one_error() -> None:
     with pytest.raises(InputError) as caught:
         parse_inputs(environ)
     expected = [
-        "mode: expected one of auto, clone, teardown, purge, got 'deploy'",
+        "mode: expected one of auto, clone, teardown, purge, reset, refresh-base, got 'deploy'",
         "label: expected a GitHub label name of 1 to 50 characters, got ''",
         "ttl: expected a whole number followed by m, h or d, like 30m, 12h or 7d, got '7w'",
         "wait: expected true or false, got 'yes'",
