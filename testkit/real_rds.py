@@ -27,6 +27,9 @@ ThreadedMotoServer started here behave alike. Each correction names what it foll
 - DeleteDBCluster (API reference, DeleteAutomatedBackups): "The default is to remove automated
   backups immediately after the DB cluster is deleted"; moto kept them, so a clone made again
   under the same name within the minute failed on its automated snapshot's name.
+- ModifyDBCluster with NewDBClusterIdentifier (API reference): the cluster is renamed, its
+  instances stay its members, a name that exists is DBClusterAlreadyExistsFault; moto kept the
+  cluster under both names and left its instances in a cluster of the old name.
 - CreateDBInstance (API reference, Errors): a DBClusterIdentifier that does not exist is
   DBClusterNotFoundFault; moto made the instance anyway, a member of no cluster.
 - DescribeDBEngineVersions (moto has none): ServerlessV2FeaturesSupport from the capacity table
@@ -229,8 +232,20 @@ def install() -> None:
     modify_cluster = RDSBackend.modify_db_cluster
 
     def modify_db_cluster(self: Any, kwargs: dict[str, Any]) -> Any:
-        refuse_when_stopped(self.clusters.get(kwargs.get("db_cluster_identifier") or ""), "start it first.")
-        return modify_cluster(self, kwargs)
+        old = kwargs.get("db_cluster_identifier") or ""
+        refuse_when_stopped(self.clusters.get(old), "start it first.")
+        new = kwargs.get("new_db_cluster_identifier")
+        if not new or new == old:
+            return modify_cluster(self, kwargs)
+        if new in self.clusters:
+            raise refuse("DBClusterAlreadyExistsFault", f"DB cluster already exists: {new}")
+        members = list(self.clusters[old].members) if old in self.clusters else []
+        answer = modify_cluster(self, kwargs)
+        # A rename moves the cluster (moto kept it under its old name too) and its instances with it.
+        self.clusters.pop(old, None)
+        for instance in members:
+            instance.db_cluster_identifier = new
+        return answer
 
     stop_cluster = RDSBackend.stop_db_cluster
 

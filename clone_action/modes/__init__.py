@@ -48,7 +48,13 @@ class Mode(Protocol):
 
 
 # The one dispatch table: a mode's module is imported only when a run needs it (start-up time).
-MODES: dict[Action, str] = {"clone": ".clone", "teardown": ".teardown", "purge": ".purge"}
+MODES: dict[Action, str] = {
+    "clone": ".clone",
+    "teardown": ".teardown",
+    "purge": ".purge",
+    "reset": ".reset",
+    "refresh-base": ".base",
+}
 
 
 def load(name: Action) -> Mode:

@@ -157,3 +157,38 @@ def test_a_clone_made_again_under_its_name_right_after_its_deletion_is_made(aws:
     assert restore(rds, "again", DeletionProtection=False)["DBClusterIdentifier"] == "again"
     automated = rds.describe_db_cluster_snapshots(DBClusterIdentifier="again", SnapshotType="automated")
     assert len(automated["DBClusterSnapshots"]) == 1
+
+
+def test_a_renamed_cluster_keeps_its_instances_tags_and_moves_its_name_and_arn(aws: Account) -> None:
+    rds = aws.rds
+    restore(rds, "gold-r1")
+    rds.create_db_instance(
+        DBInstanceIdentifier="gold-r1-1",
+        DBClusterIdentifier="gold-r1",
+        Engine="aurora-postgresql",
+        DBInstanceClass="db.r6g.large",
+    )
+    rds.add_tags_to_resource(
+        ResourceName=aws.cluster("gold-r1")["DBClusterArn"], Tags=[{"Key": "k", "Value": "v"}]
+    )
+
+    rds.modify_db_cluster(DBClusterIdentifier="gold-r1", NewDBClusterIdentifier="gold", ApplyImmediately=True)
+
+    assert "gold-r1" not in aws.cluster_ids()
+    renamed = aws.cluster("gold")
+    assert renamed["DBClusterArn"].endswith(":cluster:gold")
+    assert renamed["Endpoint"].startswith("gold.cluster-")
+    assert [m["DBInstanceIdentifier"] for m in renamed["DBClusterMembers"]] == ["gold-r1-1"]
+    assert [i["DBClusterIdentifier"] for i in aws.instances("gold")] == ["gold"]
+    assert aws.tags(renamed["DBClusterArn"])["k"] == "v"
+
+
+def test_a_rename_to_a_name_that_exists_is_refused(aws: Account) -> None:
+    restore(aws.rds, "gold-r1")
+
+    with pytest.raises(aws.rds.exceptions.DBClusterAlreadyExistsFault):
+        aws.rds.modify_db_cluster(
+            DBClusterIdentifier="gold-r1", NewDBClusterIdentifier="prod", ApplyImmediately=True
+        )
+
+    assert {"gold-r1", "prod"} <= set(aws.cluster_ids())
