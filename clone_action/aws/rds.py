@@ -287,6 +287,21 @@ class RdsGateway(Waiting):
             ApplyImmediately=True,
         )
 
+    def rename_cluster(self, cluster_id: str, new_id: str) -> None:
+        """Rename a cluster refresh-base made (a golden copy, or the one replacing it), at once;
+        Busy while RDS refuses.
+
+        Call only after the ownership check on a fresh describe (never on the source).
+        IAM: rds:ModifyDBCluster.
+        """
+        self._call(
+            "ModifyDBCluster",
+            on=busy("cluster", cluster_id, self.faults.InvalidDBClusterStateFault),
+            DBClusterIdentifier=cluster_id,
+            NewDBClusterIdentifier=new_id,
+            ApplyImmediately=True,
+        )
+
     def enable_data_api(self, cluster_arn: str) -> None:
         """Enable the HTTP endpoint (the RDS Data API) of a clone; Busy while RDS refuses.
 

@@ -13,6 +13,10 @@ SOURCE = "aurora-clone/source"
 EXPIRES_AT = "aurora-clone/expires-at"
 PREPARED = "aurora-clone/prepared"  # mask and sql ran and were verified: the digest of both
 BASE = "aurora-clone/base"  # a golden copy made by refresh-base (safety rule 9)
+# The values of BASE: the golden copy itself; one being made (deleted when left behind and expired);
+# the previous one, renamed aside by the refresh that replaced it (purge deletes it when left behind).
+GOLDEN, CANDIDATE, ASIDE = "true", "next", "aside"
+NO_PR = 0  # the `pr` of a golden copy's plan: it carries no PR tag
 
 OWN_KEYS = (MANAGED, REPOSITORY, PR, SOURCE, EXPIRES_AT)
 
@@ -77,6 +81,22 @@ def clone_tags(
     return [{"Key": k, "Value": v} for k, v in tags.items()]
 
 
+def base_tags(
+    *, repository: str, source: str, expires_at: datetime, extra: Iterable[tuple[str, str]] = ()
+) -> list[dict[str, str]]:
+    """The tags of a golden copy being made by refresh-base: no PR; `base=next` until it is promoted."""
+    tags = {
+        MANAGED: "true",
+        REPOSITORY: repository,
+        SOURCE: source,
+        EXPIRES_AT: format_expiry(expires_at),
+        BASE: CANDIDATE,
+    }
+    for key, value in extra:
+        tags.setdefault(key, value)
+    return [{"Key": k, "Value": v} for k, v in tags.items()]
+
+
 def tag_map(resource: Mapping[str, Any]) -> dict[str, str]:
     """The TagList of a described cluster or instance as a dict."""
     return {t["Key"]: t.get("Value", "") for t in resource.get("TagList") or []}
@@ -91,8 +111,9 @@ def ownership_problem(
 ) -> str | None:
     """Why this cluster or instance is not a clone this repository's PR made; None when it is.
 
-    Safety rules 1 and 2: only a resource tagged aurora-clone/managed=true, for the same
-    repository and PR (None: any, for purge), that is not the source, is ours to change.
+    Safety rules 1, 2 and 9: only a resource tagged aurora-clone/managed=true, for the same
+    repository and PR (None: any, for purge; NO_PR: refresh-base's own, tagged aurora-clone/base
+    and no PR), that is not the source, is ours to change; a golden copy is no PR's clone.
     """
     ident = resource.get("DBInstanceIdentifier") or resource.get("DBClusterIdentifier") or "?"
     if source and str(resource.get("DBClusterIdentifier", "")).lower() == source.lower():
@@ -102,7 +123,15 @@ def ownership_problem(
         return f"'{ident}' does not carry the tag {MANAGED}=true, so this action did not create it"
     if repository is not None and tags.get(REPOSITORY) != repository:
         return f"'{ident}' belongs to the repository '{tags.get(REPOSITORY, '')}', not '{repository}'"
-    if pr is not None and tags.get(PR) != str(pr):
+    if pr == NO_PR:  # refresh-base's own clusters: a golden copy, one being made, one renamed aside
+        if PR in tags:
+            return f"'{ident}' belongs to pull request #{tags[PR]}, so it is not a golden copy"
+        if tags.get(BASE) not in (GOLDEN, CANDIDATE, ASIDE):
+            return f"'{ident}' does not carry the tag {BASE}, so it is not a golden copy"
+    elif pr is not None and tags.get(BASE) == GOLDEN:
+        # Safety rule 9: only refresh-base replaces a golden copy; teardown never deletes one.
+        return f"'{ident}' is a golden copy ({BASE}={GOLDEN}), which only refresh-base replaces"
+    elif pr is not None and tags.get(PR) != str(pr):
         return f"'{ident}' belongs to pull request #{tags.get(PR, '?')}, not #{pr}"
     if resource.get("DeletionProtection"):
         return f"'{ident}' has deletion protection on, which this action never sets"

@@ -187,11 +187,11 @@ def run(plan: ClonePlan, wf: Workflow, rds: RdsGateway, clock: Clock) -> None:
             )
             # A clone that already has its own secret is waited for once, secret included.
             has_secret = inputs.manage_master_password and bool(own_secret(cluster, source))
-            cluster = _wait(rds, plan, budget, secret=has_secret)
+            cluster = wait_for(rds, plan, budget, secret=has_secret)
         storage = copy_kind(rds, wf, plan, source, cluster) if created else ""
         secret_arn = own_secret(cluster, source)
         if inputs.manage_master_password and inputs.wait and not secret_arn:
-            cluster, secret_arn = _give_own_password(rds, wf, plan, budget)
+            cluster, secret_arn = give_own_password(rds, wf, plan, budget)
         if plan.prep is not None:
             if not created and prepare.is_prepared(cluster, plan.prep):
                 wf.log(f"Already prepared with these rules and files ({plan.prep.digest}): nothing to run")
@@ -207,7 +207,7 @@ def run(plan: ClonePlan, wf: Workflow, rds: RdsGateway, clock: Clock) -> None:
         if unprepared and _discard(rds, wf, plan, budget) and isinstance(exc, ActionError):
             exc.message += f"\nThe clone '{plan.clone_id}' is being deleted: it may hold unmasked data."
         raise
-    rows = report(wf, rds.region, plan, cluster, created, secret_arn, storage)
+    rows = report(wf, rds.region, plan, cluster, created, secret_arn, storage, source)
     if plan.prep is not None:
         section, row = prepare.summary(plan.prep, ran)
         wf.set_output("sql-report", prepare.report_json(ran or []))
@@ -281,7 +281,7 @@ def _closed_meanwhile(
     return True
 
 
-def _wait(rds: RdsGateway, plan: ClonePlan, budget: Budget, *, secret: bool = False) -> Resource:
+def wait_for(rds: RdsGateway, plan: ClonePlan, budget: Budget, *, secret: bool = False) -> Resource:
     """The clone once it and its instance are available (and its own secret, with `secret`)."""
     ready = rds.wait_until_available(plan.clone_id, budget, secret=secret)
     if ready is None:
@@ -315,9 +315,7 @@ def own_secret(cluster: Resource, source: Resource) -> str:
     return arn if arn != inherited else ""
 
 
-def _give_own_password(
-    rds: RdsGateway, wf: Workflow, plan: ClonePlan, budget: Budget
-) -> tuple[Resource, str]:
+def give_own_password(rds: RdsGateway, wf: Workflow, plan: ClonePlan, budget: Budget) -> tuple[Resource, str]:
     """ModifyDBCluster(ManageMasterUserPassword) on the clone, checked as ours just before; then the
     secret, once RDS says it is active and nothing is pending (the cluster reads `available` while
     the secret is still being created)."""
@@ -338,5 +336,5 @@ def _give_own_password(
         budget=budget,
         backoff=False,
     )
-    cluster = _wait(rds, plan, budget, secret=True)
+    cluster = wait_for(rds, plan, budget, secret=True)
     return cluster, str((cluster.get("MasterUserSecret") or {}).get("SecretArn") or "")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
@@ -23,6 +24,16 @@ def database_url(cluster: Any, database: str = "") -> str:
     user = quote(str(cluster.get("MasterUsername", "")), safe="")
     name = quote(database, safe="")
     return f"{scheme}://{user}@{cluster.get('Endpoint', '')}:{cluster.get('Port', '')}/{name}"
+
+
+def golden_copy(source: Resource | None) -> str:
+    """Which refresh of a golden copy the clone was cut from; '' when the source is not one."""
+    tags = tagkeys.tag_map(source or {})
+    if tags.get(tagkeys.BASE) != tagkeys.GOLDEN:
+        return ""
+    made = (source or {}).get("ClusterCreateTime")
+    when = f"refreshed {made:%Y-%m-%d %H:%M} UTC" if isinstance(made, datetime) else "refresh time unknown"
+    return f"cut from the masked golden copy, {when} (prepared `{tags.get(tagkeys.PREPARED, '?')}`)"
 
 
 def console_url(region: str, cluster_id: str) -> str:
@@ -124,6 +135,7 @@ def report(
     created: bool,
     secret_arn: str,
     copy_kind: str = "",
+    source: Resource | None = None,
 ) -> list[tuple[str, str]]:
     """Step outputs and the job summary; returns the summary's rows (for the PR comment)."""
     values = {
@@ -158,6 +170,7 @@ def report(
         ("Status", values["status"]),
         ("Expires", f"{expiry} (a purge may delete it after this)"),
         ("Source", f"`{plan.source}`"),
+        *([("Golden copy", golden)] if (golden := golden_copy(source)) else []),
         *(
             [("Storage", "copy-on-write: only the pages it changes cost extra")]
             if copy_kind == "copy-on-write"

@@ -1,0 +1,341 @@
+"""refresh-base: a masked golden copy of the source, made fresh, then swapped in under its name.
+
+1. Clone `source-cluster` into a new cluster `<base>-r<stamp>` (tagged `aurora-clone/base=next`
+   and an expiry, so that purge deletes it if a run leaves it behind), with one Serverless v2
+   instance at min capacity 0 and auto-pause where the engine allows it: idle, a golden copy
+   costs storage only, and RDS cannot clone a cluster without an instance.
+2. Prepare it exactly as a PR's clone (`mask`, `sql`, every rule verified: modes/clone_prepare.py).
+   On any failure the new cluster is deleted and the current base is not touched.
+3. Swap: the current base is tagged `aurora-clone/base=aside` and renamed `<base>-o<stamp>`; the
+   new one is renamed `<base>` and tagged `aurora-clone/base=true`; the old one is deleted.
+   Clones already cut from the old base keep working (a clone does not depend on its source).
+
+Safety rule 9: teardown never deletes a golden copy; purge deletes only one renamed aside (or
+being made) and left behind, once expired. Every rename and delete here checks on a fresh
+describe that the cluster is this repository's golden copy of this source (tags.NO_PR).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from datetime import datetime
+from functools import partial
+from typing import TYPE_CHECKING
+
+from ..aws import tags as tagkeys
+from ..clock import Budget
+from ..config import IDENTIFIER_RULE, Inputs
+from ..context import RunContext
+from ..errors import CloneStateError, SafetyError
+from ..workflow import Workflow, md_cell
+from . import Planned
+from . import clone_prepare as prepare
+
+if TYPE_CHECKING:
+    from ..aws.rds import RdsGateway, Resource
+    from ..clock import Clock
+    from .clone import ClonePlan
+
+STAMP = "%y%m%d%H%M"  # in the new cluster's and the renamed-aside cluster's identifiers
+SUFFIX = len("-r") + 10  # what refresh-base adds to base-cluster for the clusters it makes
+AUTO_PAUSE_SECONDS = 300  # the least Aurora allows: an idle golden copy pauses after 5 minutes
+
+
+@dataclass(frozen=True)
+class BasePlan(Planned):
+    """A refresh of the golden copy `base` from `source`, decided before any AWS call."""
+
+    source: str
+    base: str
+    candidate: str  # the new cluster, renamed `base` once prepared
+    aside: str  # the name the current base gets while the new one takes its place
+    repository: str
+    expires_at: datetime
+    tags: list[dict[str, str]]
+    prep: prepare.Preparation
+
+    @property
+    def clone_id(self) -> str:
+        return self.candidate
+
+
+def check(inputs: Inputs, ctx: RunContext) -> list[str]:
+    """What only refresh-base needs of the inputs; [] when it can go ahead."""
+    problems: list[str] = []
+    if not inputs.source_cluster:
+        problems.append("source-cluster: required when mode is refresh-base: the cluster to copy and mask")
+    if not inputs.base_cluster:
+        problems.append(
+            "base-cluster: required when mode is refresh-base: the identifier of the golden copy, "
+            "e.g. base-cluster: shop-golden"
+        )
+    elif len(inputs.base_cluster) > 63 - SUFFIX:
+        problems.append(
+            f"base-cluster: at most {63 - SUFFIX} characters, since refresh-base names the cluster it makes "
+            f"'<base-cluster>-rYYMMDDHHMM' ({IDENTIFIER_RULE}), got {inputs.base_cluster!r}"
+        )
+    elif inputs.base_cluster == inputs.source_cluster:
+        problems.append(
+            f"base-cluster: must not be the source-cluster, got {inputs.base_cluster!r}: the golden copy "
+            "is a new cluster made from the source"
+        )
+    if not inputs.prepares:
+        problems.append(
+            "mask: refresh-base needs mask (or sql): a golden copy is a prepared copy of the source; "
+            "give the masking rules, e.g. mask: customers.email=email"
+        )
+    if inputs.instance_class != "db.serverless":
+        problems.append(
+            "instance-class: a golden copy keeps one db.serverless instance (at min capacity 0 with "
+            f"auto-pause where the engine allows it), got {inputs.instance_class!r}; remove instance-class"
+        )
+    problems += prepare.check(inputs, ctx)
+    return problems
+
+
+def plan(inputs: Inputs, ctx: RunContext, now: datetime) -> BasePlan:
+    """The new cluster's name and tags, for inputs that passed `check`."""
+    prep = prepare.preparation(inputs, ctx)
+    assert prep is not None
+    stamp = now.strftime(STAMP)
+    expires_at = now + inputs.ttl
+    tags = tagkeys.base_tags(
+        repository=ctx.repository, source=inputs.source_cluster, expires_at=expires_at, extra=inputs.tags
+    )
+    return BasePlan(
+        inputs=inputs,
+        ctx=ctx,
+        source=inputs.source_cluster,
+        base=inputs.base_cluster,
+        candidate=f"{inputs.base_cluster}-r{stamp}",
+        aside=f"{inputs.base_cluster}-o{stamp}",
+        repository=ctx.repository,
+        expires_at=expires_at,
+        tags=[*tags, prepare.pending_tag(prep)],
+        prep=prep,
+    )
+
+
+def run(plan: BasePlan, wf: Workflow, rds: RdsGateway, clock: Clock) -> None:
+    """Make, prepare and swap in a new golden copy; the current one stays on any failure."""
+    from . import clone
+    from .clone_source import check_source, restore_request
+
+    inputs = plan.inputs
+    budget = Budget.start(clock, poll=inputs.poll_interval, timeout_minutes=inputs.timeout_minutes)
+    making = _clone_plan(plan, inputs)
+    source = check_source(inputs, wf, rds, making)
+    problems = prepare.source_problems(plan.prep, inputs, source, rds.region)
+    if problems:
+        from ..errors import InputError
+
+        raise InputError(problems, given=inputs.given)
+    making = _clone_plan(plan, _idle_capacity(inputs, rds, source))
+    current = _current_base(plan, rds)
+    taken = rds.describe_cluster(plan.candidate)
+    if taken is not None:
+        raise SafetyError(
+            f"A cluster named '{plan.candidate}' already exists: another refresh of '{plan.base}' started "
+            "this very minute. Nothing was changed.",
+            fix="Run refresh-base again in a minute, or give refreshes of one base a concurrency group.",
+        )
+    request = restore_request(making.inputs, making, source)
+    if inputs.dry_run:
+        _print_plan(plan, wf, current)
+        return
+
+    wf.log(f"Cloning '{plan.source}' into '{plan.candidate}', the next golden copy '{plan.base}'")
+    cluster = rds.restore_clone(
+        source=request.source, clone_id=request.clone_id, tags=request.tags, settings=request.settings
+    )
+    if cluster is None:
+        raise CloneStateError(
+            f"'{plan.candidate}' appeared while this run was making it; nothing was deleted."
+        )
+    try:
+        from .clone_instance import add_instance
+
+        add_instance(making.inputs, wf, rds, making, cluster, True, budget)
+        cluster = clone.wait_for(rds, making, budget)
+        cluster, secret_arn = clone.give_own_password(rds, wf, making, budget)
+        ran = prepare.prepare(making, plan.prep, wf, rds, cluster, secret_arn, budget)
+    except BaseException:
+        wf.log(
+            f"The new golden copy '{plan.candidate}' was not prepared: deleting it; "
+            f"'{plan.base}' is unchanged"
+        )
+        _delete(rds, plan, plan.candidate, budget, wf)
+        raise
+    _swap(plan, wf, rds, current, budget)
+    _report(plan, wf, rds, ran, current is not None)
+
+
+def _clone_plan(plan: BasePlan, inputs: Inputs) -> ClonePlan:
+    """The new cluster as a clone plan of no PR: the clone steps work on it unchanged."""
+    from ..naming import instance_id
+    from .clone import ClonePlan
+
+    return ClonePlan(
+        inputs=inputs,
+        ctx=plan.ctx,
+        source=plan.source,
+        clone_id=plan.candidate,
+        instance_id=instance_id(plan.candidate),
+        repository=plan.repository,
+        pr=tagkeys.NO_PR,
+        expires_at=plan.expires_at,
+        tags=plan.tags,
+        prep=plan.prep,
+    )
+
+
+def _idle_capacity(inputs: Inputs, rds: RdsGateway, source: Resource) -> Inputs:
+    """min-capacity 0 and auto-pause where the source's engine version has them, else the least."""
+    features = (rds.engine_version(str(source["Engine"]), str(source.get("EngineVersion", ""))) or {}).get(
+        "ServerlessV2FeaturesSupport"
+    ) or {}
+    least = float(features.get("MinCapacity", 0.5))
+    if least == 0:
+        return replace(
+            inputs,
+            min_capacity=0,
+            seconds_until_auto_pause=inputs.seconds_until_auto_pause or AUTO_PAUSE_SECONDS,
+        )
+    return replace(inputs, min_capacity=least, seconds_until_auto_pause=None)
+
+
+def _owned(plan: BasePlan, cluster: Resource) -> str | None:
+    return tagkeys.ownership_problem(
+        cluster, repository=plan.repository, pr=tagkeys.NO_PR, source=plan.source
+    )
+
+
+def _current_base(plan: BasePlan, rds: RdsGateway) -> Resource | None:
+    """The golden copy named base-cluster now; a SafetyError when that name is something else's."""
+    current = rds.describe_cluster(plan.base)
+    if current is None:
+        return None
+    problem = _owned(plan, current)
+    if problem or tagkeys.tag_map(current).get(tagkeys.SOURCE) != plan.source:
+        raise SafetyError(
+            f"'{plan.base}' exists and is not a golden copy of '{plan.source}' this repository made: "
+            f"{problem or 'its aurora-clone/source tag names another cluster'}. Nothing was changed.",
+            fix="Set base-cluster to the identifier of a new cluster (refresh-base makes it).",
+        )
+    return current
+
+
+def _swap(plan: BasePlan, wf: Workflow, rds: RdsGateway, current: Resource | None, budget: Budget) -> None:
+    """The new golden copy under base-cluster's name; the old one renamed aside, then deleted."""
+    if current is not None:
+        _retag(
+            rds,
+            current,
+            {tagkeys.BASE: tagkeys.ASIDE, tagkeys.EXPIRES_AT: tagkeys.format_expiry(budget.clock.now())},
+        )
+        _rename(rds, wf, plan, plan.base, plan.aside, budget)
+    try:
+        _rename(rds, wf, plan, plan.candidate, plan.base, budget)
+    except BaseException:
+        if current is not None:
+            wf.log(
+                f"Renaming '{plan.aside}' back to '{plan.base}': the new golden copy did not take its place"
+            )
+            _rename(rds, wf, plan, plan.aside, plan.base, budget)
+            back = rds.describe_cluster(plan.base)
+            if back is not None:
+                _retag(rds, back, {tagkeys.BASE: tagkeys.GOLDEN})
+        raise
+    promoted = rds.describe_cluster(plan.base)
+    if promoted is None:
+        raise CloneStateError(f"'{plan.base}' was deleted while this run renamed it.")
+    _retag(rds, promoted, {tagkeys.BASE: tagkeys.GOLDEN})
+    if current is not None:
+        _delete(rds, plan, plan.aside, budget, wf)
+
+
+def _rename(rds: RdsGateway, wf: Workflow, plan: BasePlan, old: str, new: str, budget: Budget) -> None:
+    """Rename one of refresh-base's clusters, checked on a fresh describe; wait until done."""
+    fresh = rds.describe_cluster(old)
+    problem = _owned(plan, fresh) if fresh is not None else f"'{old}' does not exist"
+    if problem:
+        raise SafetyError(f"Refused to rename '{old}' to '{new}': {problem}.")
+    wf.log(f"Renaming '{old}' to '{new}'")
+    rds.retry_while_busy(
+        partial(rds.rename_cluster, old, new), what=f"rename '{old}' to '{new}'", budget=budget, backoff=False
+    )
+    if rds.wait_until_available(new, budget) is None:
+        raise CloneStateError(f"'{new}' was deleted while this run renamed it.")
+
+
+def _retag(rds: RdsGateway, cluster: Resource, values: dict[str, str]) -> None:
+    """Set some of refresh-base's tags on a cluster and its instances (the others stay)."""
+    tags = {**tagkeys.tag_map(cluster), **values}
+    keep = (tagkeys.MANAGED, tagkeys.REPOSITORY, tagkeys.SOURCE, tagkeys.EXPIRES_AT, tagkeys.BASE)
+    listed = [{"Key": key, "Value": tags[key]} for key in keep if key in tags]
+    rds.retag(str(cluster["DBClusterArn"]), listed)
+    for instance in rds.cluster_instances(str(cluster["DBClusterIdentifier"])):
+        rds.retag(str(instance["DBInstanceArn"]), listed)
+
+
+def _delete(rds: RdsGateway, plan: BasePlan, ident: str, budget: Budget, wf: Workflow) -> None:
+    """Start deleting one of refresh-base's clusters, with teardown's checks (never the base itself)."""
+    from .teardown import Owner, start_deletion
+
+    deletion = start_deletion(rds, ident, Owner(plan.repository, tagkeys.NO_PR, plan.source), budget=budget)
+    if deletion.found:
+        wf.log(
+            f"Deleting '{ident}' (instances: {', '.join(deletion.instances) or 'none'}), no final snapshot"
+        )
+
+
+def _print_plan(plan: BasePlan, wf: Workflow, current: Resource | None) -> None:
+    wf.log(f"Dry run: would clone '{plan.source}' into '{plan.candidate}' and prepare it:")
+    for line in prepare.describe_plan(plan.prep):
+        wf.log(f"  {line}")
+    if current is not None:
+        wf.log(
+            f"then rename '{plan.base}' to '{plan.aside}', '{plan.candidate}' to '{plan.base}', "
+            f"and delete '{plan.aside}'"
+        )
+    else:
+        wf.log(f"then rename '{plan.candidate}' to '{plan.base}' (there is no golden copy yet)")
+    wf.set_output("action", "refresh-base")
+    wf.set_output("cluster-id", plan.base)
+    wf.summary(
+        f"### Golden copy: dry run\n\nWould refresh `{plan.base}` from `{plan.source}`. Nothing was changed."
+    )
+
+
+def _report(plan: BasePlan, wf: Workflow, rds: RdsGateway, ran: list[prepare.Ran], replaced: bool) -> None:
+    cluster = rds.describe_cluster(plan.base) or {}
+    values = {
+        "action": "refresh-base",
+        "cluster-id": plan.base,
+        "cluster-arn": str(cluster.get("DBClusterArn", "")),
+        "endpoint": str(cluster.get("Endpoint", "")),
+        "reader-endpoint": str(cluster.get("ReaderEndpoint", "")),
+        "port": str(cluster.get("Port", "")),
+        "engine": str(cluster.get("Engine", "")),
+        "status": str(cluster.get("Status", "")),
+        "created": "true",
+        "sql-report": prepare.report_json(ran),
+    }
+    for name, value in values.items():
+        wf.set_output(name, value)
+    section, row = prepare.summary(plan.prep, ran)
+    rows = [
+        ("Golden copy", f"`{plan.base}`, made now from `{plan.source}`"),
+        (
+            "Replaced",
+            f"the previous copy, renamed `{plan.aside}` and deleted"
+            if replaced
+            else "nothing (the first one)",
+        ),
+        ("Endpoint", f"`{values['endpoint']}`"),
+        row,
+        ("PR workflows", f"clone it with `source-cluster: {plan.base}`"),
+    ]
+    table = "\n".join(f"| {name} | {md_cell(value)} |" for name, value in rows)
+    wf.log(f"Golden copy '{plan.base}' refreshed from '{plan.source}' ({plan.prep.digest})")
+    wf.summary(f"### Golden copy refreshed: `{plan.base}`\n\n| | |\n|---|---|\n{table}\n\n{section}")
