@@ -61,6 +61,10 @@ _SAID = {
     "DeleteDBInstance": ("started deleting the DB instance '{}'", "asked RDS to delete the DB instance '{}'"),
     "DeleteDBCluster": ("started deleting the cluster '{}'", "asked RDS to delete the cluster '{}'"),
     "AddTagsToResource": ("updated the tags of '{}'", "asked RDS to update the tags of '{}'"),
+    "DisableHttpEndpoint": (
+        "turned off the Data API of '{}'",
+        "asked RDS to turn off the Data API of '{}'",
+    ),
     "EnableHttpEndpoint": (
         "enabled the Data API of the clone '{}'",
         "asked RDS to enable the Data API of the clone '{}'",

@@ -314,6 +314,17 @@ class RdsGateway(Waiting):
             ResourceArn=cluster_arn,
         )
 
+    def disable_data_api(self, cluster_arn: str) -> None:
+        """Turn the HTTP endpoint (the RDS Data API) of a golden copy off again once it is prepared.
+
+        Call only after the ownership check on a fresh describe. IAM: rds:DisableHttpEndpoint.
+        """
+        self._call(
+            "DisableHttpEndpoint",
+            on=busy("cluster", cluster_arn.rsplit(":", 1)[-1], self.faults.InvalidResourceStateFault),
+            ResourceArn=cluster_arn,
+        )
+
     def delete_instance(self, instance_id: str) -> None:
         """Start deleting a DB instance (gone already is success); Busy while RDS refuses.
 

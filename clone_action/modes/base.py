@@ -26,7 +26,7 @@ from ..aws import tags as tagkeys
 from ..clock import Budget
 from ..config import IDENTIFIER_RULE, Inputs
 from ..context import RunContext
-from ..errors import CloneStateError, SafetyError
+from ..errors import ActionError, CloneStateError, SafetyError
 from ..workflow import Workflow, md_cell
 from . import Planned
 from . import clone_prepare as prepare
@@ -118,9 +118,11 @@ def plan(inputs: Inputs, ctx: RunContext, now: datetime) -> BasePlan:
 
 def run(plan: BasePlan, wf: Workflow, rds: RdsGateway, clock: Clock) -> None:
     """Make, prepare and swap in a new golden copy; the current one stays on any failure."""
+    from ..aws.iam import REFRESH_POLICY
     from . import clone
     from .clone_source import check_source, restore_request
 
+    rds.policy = REFRESH_POLICY  # an AccessDenied quotes the refresh role's policy
     inputs = plan.inputs
     budget = Budget.start(clock, poll=inputs.poll_interval, timeout_minutes=inputs.timeout_minutes)
     making = _clone_plan(plan, inputs)
@@ -143,6 +145,7 @@ def run(plan: BasePlan, wf: Workflow, rds: RdsGateway, clock: Clock) -> None:
     if inputs.dry_run:
         _print_plan(plan, wf, current)
         return
+    _leftovers(plan, wf, rds, budget)
 
     wf.log(f"Cloning '{plan.source}' into '{plan.candidate}', the next golden copy '{plan.base}'")
     cluster = rds.restore_clone(
@@ -159,6 +162,7 @@ def run(plan: BasePlan, wf: Workflow, rds: RdsGateway, clock: Clock) -> None:
         cluster = clone.wait_for(rds, making, budget)
         cluster, secret_arn = clone.give_own_password(rds, wf, making, budget)
         ran = prepare.prepare(making, plan.prep, wf, rds, cluster, secret_arn, budget)
+        _close_data_api(plan, wf, rds, budget)
     except BaseException:
         wf.log(
             f"The new golden copy '{plan.candidate}' was not prepared: deleting it; "
@@ -168,6 +172,23 @@ def run(plan: BasePlan, wf: Workflow, rds: RdsGateway, clock: Clock) -> None:
         raise
     _swap(plan, wf, rds, current, budget)
     _report(plan, wf, rds, ran, current is not None)
+
+
+def _close_data_api(plan: BasePlan, wf: Workflow, rds: RdsGateway, budget: Budget) -> None:
+    """The Data API off again: a golden copy is the source of every PR's clone, and nothing needs
+    SQL in it until the next refresh, which makes a new one."""
+    fresh = rds.describe_cluster(plan.candidate)
+    if fresh is None or _owned(plan, fresh):
+        raise SafetyError(
+            f"Refused to turn off the Data API of '{plan.candidate}': it is not this refresh's."
+        )
+    wf.log(f"Turning the Data API of '{plan.candidate}' off again: it is prepared")
+    rds.retry_while_busy(
+        partial(rds.disable_data_api, str(fresh["DBClusterArn"])),
+        what=f"turn off the Data API of '{plan.candidate}'",
+        budget=budget,
+        backoff=False,
+    )
 
 
 def _clone_plan(plan: BasePlan, inputs: Inputs) -> ClonePlan:
@@ -226,32 +247,65 @@ def _current_base(plan: BasePlan, rds: RdsGateway) -> Resource | None:
 
 
 def _swap(plan: BasePlan, wf: Workflow, rds: RdsGateway, current: Resource | None, budget: Budget) -> None:
-    """The new golden copy under base-cluster's name; the old one renamed aside, then deleted."""
-    if current is not None:
-        _retag(
-            rds,
-            current,
-            {tagkeys.BASE: tagkeys.ASIDE, tagkeys.EXPIRES_AT: tagkeys.format_expiry(budget.clock.now())},
-        )
-        _rename(rds, wf, plan, plan.base, plan.aside, budget)
+    """The new golden copy under base-cluster's name; the old one renamed aside, then deleted.
+
+    The old base is renamed before it is tagged `aside`, so that no interruption ever leaves a
+    cluster named base-cluster that purge may delete; one that stops between the renames puts
+    the old base back under its name (without waiting: a cancelled run has seconds).
+    """
     try:
-        _rename(rds, wf, plan, plan.candidate, plan.base, budget)
-    except BaseException:
         if current is not None:
-            wf.log(
-                f"Renaming '{plan.aside}' back to '{plan.base}': the new golden copy did not take its place"
-            )
-            _rename(rds, wf, plan, plan.aside, plan.base, budget)
-            back = rds.describe_cluster(plan.base)
-            if back is not None:
-                _retag(rds, back, {tagkeys.BASE: tagkeys.GOLDEN})
+            _rename(rds, wf, plan, plan.base, plan.aside, budget)
+            moved = rds.describe_cluster(plan.aside)
+            if moved is not None:
+                expiry = tagkeys.format_expiry(budget.clock.now())
+                _retag(rds, moved, {tagkeys.BASE: tagkeys.ASIDE, tagkeys.EXPIRES_AT: expiry})
+        _rename(rds, wf, plan, plan.candidate, plan.base, budget)
+        promoted = rds.describe_cluster(plan.base)
+        if promoted is None:
+            raise CloneStateError(f"'{plan.base}' was deleted while this run renamed it.")
+        _retag(rds, promoted, {tagkeys.BASE: tagkeys.GOLDEN})
+    except BaseException:
+        named = rds.describe_cluster(plan.base)
+        if named is None and current is not None:
+            # Stopped after the old base's rename was asked for (answered or not): put it back.
+            _put_back(plan, wf, rds)
+        elif named is not None and tagkeys.tag_map(named).get(tagkeys.BASE) == tagkeys.CANDIDATE:
+            _retag(rds, named, {tagkeys.BASE: tagkeys.GOLDEN})  # the new one is in place already
         raise
-    promoted = rds.describe_cluster(plan.base)
-    if promoted is None:
-        raise CloneStateError(f"'{plan.base}' was deleted while this run renamed it.")
-    _retag(rds, promoted, {tagkeys.BASE: tagkeys.GOLDEN})
     if current is not None:
         _delete(rds, plan, plan.aside, budget, wf)
+
+
+def _put_back(plan: BasePlan, wf: Workflow, rds: RdsGateway) -> None:
+    """The old golden copy renamed back to base-cluster after a swap that did not finish."""
+    wf.log(f"Renaming '{plan.aside}' back to '{plan.base}': the new golden copy did not take its place")
+    try:
+        old = rds.describe_cluster(plan.aside)
+        if old is None or _owned(plan, old):
+            return
+        _retag(rds, old, {tagkeys.BASE: tagkeys.GOLDEN})
+        rds.rename_cluster(plan.aside, plan.base)
+    except ActionError as failed:
+        wf.warning(
+            f"'{plan.aside}' could not be renamed back to '{plan.base}': {failed.message} Rename it in the "
+            "RDS console, or run refresh-base again: until then PR workflows find no golden copy.",
+            title="aurora-clone: golden copy not in place",
+        )
+
+
+def _leftovers(plan: BasePlan, wf: Workflow, rds: RdsGateway, budget: Budget) -> None:
+    """Delete old golden copies an interrupted refresh left renamed aside (`<base>-o...`)."""
+    prefix = f"{plan.base}-o"
+    for cluster in rds.list_clusters():
+        ident = str(cluster.get("DBClusterIdentifier", ""))
+        tags = tagkeys.tag_map(cluster)
+        if not ident.startswith(prefix) or _owned(plan, cluster) or tags.get(tagkeys.SOURCE) != plan.source:
+            continue
+        if cluster.get("Status") == "deleting":
+            continue
+        wf.log(f"'{ident}' is a golden copy an earlier refresh renamed aside and left behind: deleting it")
+        _delete(rds, plan, ident, budget, wf)
 
 
 def _rename(rds: RdsGateway, wf: Workflow, plan: BasePlan, old: str, new: str, budget: Budget) -> None:

@@ -6,6 +6,7 @@ fresh describe just before it deletes. Nothing here changes anything in AWS.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
@@ -71,8 +72,13 @@ class Rules:
         """Why this cluster is never purged, whatever its expiry or PR; None when nothing keeps it."""
         if self.source_cluster and cluster_id.lower() == self.source_cluster.lower():
             return "it is the source-cluster input of this step"
-        if tags.get(tagkeys.BASE) == "true":
-            return f"it is a golden copy ({tagkeys.BASE}=true)"
+        if tags.get(tagkeys.BASE) == tagkeys.GOLDEN:
+            return f"it is a golden copy ({tagkeys.BASE}={tagkeys.GOLDEN})"
+        made = {tagkeys.CANDIDATE: "-r", tagkeys.ASIDE: "-o"}.get(tags.get(tagkeys.BASE, ""))
+        if made and not re.search(made + r"[0-9]{10}$", cluster_id):
+            # refresh-base names what it makes and what it renames aside <base>-rYYMMDDHHMM and
+            # <base>-oYYMMDDHHMM: under any other name, it is the golden copy in place mid-swap.
+            return f"it is a golden copy in place ({tagkeys.BASE}={tags[tagkeys.BASE]} under another name)"
         naming = self.sources.get(cluster_id.lower())
         if naming:
             return f"it is {source_of(naming)}"

@@ -110,8 +110,10 @@ def test_the_first_refresh_makes_a_masked_golden_copy_that_idles_for_storage_onl
     assert result.outputs["cluster-id"] == BASE
     assert result.outputs["endpoint"] == base["Endpoint"]
     assert "Golden copy refreshed: `gold`" in result.summary
-    # Only the new cluster was ever given the Data API, never production.
+    # The new cluster had the Data API for its preparation only; production never had it.
     assert not action.cluster("prod").get("HttpEndpointEnabled")  # type: ignore[union-attr]
+    assert not base.get("HttpEndpointEnabled")
+    assert action.calls.names().count("DisableHttpEndpoint") == 1
 
 
 def test_a_second_refresh_replaces_the_base_and_clones_cut_from_the_old_one_keep_working(
@@ -200,7 +202,7 @@ def test_purge_deletes_a_golden_copy_renamed_aside_and_left_behind_but_keeps_the
 ) -> None:
     assert refresh(action, double, data).code == 0
     # As a refresh cancelled between its renames leaves it: renamed aside, expiring now.
-    left = f"{BASE}-oleft"
+    left = f"{BASE}-o2601010300"  # as refresh-base names it: <base>-oYYMMDDHHMM
     action.aws.rds.restore_db_cluster_to_point_in_time(
         SourceDBClusterIdentifier="prod",
         DBClusterIdentifier=left,
@@ -279,3 +281,41 @@ def test_a_dry_run_says_what_it_would_swap_and_changes_nothing(
     assert "then rename 'gold' to 'gold-o" in result.log
     assert clusters(action) == before
     assert emails(data)[0].startswith("user_")
+
+
+@pytest.mark.parametrize(
+    ("ident", "base_tag", "purged"),
+    [
+        (f"{BASE}-r2601010300", "next", True),  # a new copy a cancelled refresh left, expired
+        (f"{BASE}-o2601010300", "aside", True),  # an old copy renamed aside and left behind
+        (BASE, "next", False),  # a new copy already renamed into place before it was retagged
+        (BASE, "aside", False),  # never happens (renamed before retagged), and still kept
+        (f"{BASE}-r2601010300", "true", False),  # a golden copy, whatever its name
+    ],
+    ids=["candidate-left", "aside-left", "candidate-in-place", "aside-in-place", "golden"],
+)
+def test_purge_deletes_only_what_a_refresh_left_behind(
+    action: Harness, ident: str, base_tag: str, purged: bool
+) -> None:
+    action.aws.rds.restore_db_cluster_to_point_in_time(
+        SourceDBClusterIdentifier="prod",
+        DBClusterIdentifier=ident,
+        RestoreType="copy-on-write",
+        UseLatestRestorableTime=True,
+        DeletionProtection=False,
+        Tags=[
+            {"Key": "aurora-clone/managed", "Value": "true"},
+            {"Key": "aurora-clone/repository", "Value": "acme/shop"},
+            {"Key": "aurora-clone/source", "Value": "prod"},
+            {"Key": "aurora-clone/base", "Value": base_tag},
+            {"Key": "aurora-clone/expires-at", "Value": "2026-01-01T00:00:00Z"},
+        ],
+    )
+
+    result = action.run({"mode": "purge"}, event=SCHEDULE, event_name="schedule")
+
+    assert result.code == 0, result.log
+    assert json.loads(result.outputs["purged"]) == ([ident] if purged else [])
+    if not purged:
+        assert action.cluster(ident)["Status"] == "available"  # type: ignore[index]
+        assert "golden copy" in result.summary
