@@ -30,6 +30,13 @@ ThreadedMotoServer started here behave alike. Each correction names what it foll
 - ModifyDBCluster with NewDBClusterIdentifier (API reference): the cluster is renamed, its
   instances stay its members, a name that exists is DBClusterAlreadyExistsFault; moto kept the
   cluster under both names and left its instances in a cluster of the old name.
+- The cluster endpoint (Aurora User Guide, "Cluster endpoints for Amazon Aurora":
+  `mydbcluster.cluster-c7tj4example.us-east-1.rds.amazonaws.com`; "Considerations for custom
+  endpoints": "The customer DNS identifier is a unique identifier associated with your AWS
+  account in a particular AWS Region", the same `c7tj4example` in its custom endpoint example):
+  `<cluster>.cluster-<identifier>.<Region>.rds.amazonaws.com`, with one identifier for every
+  cluster of an account in a Region, so a cluster made again under the same identifier answers at
+  the same endpoint (a reset relies on it); moto drew the identifier at random for each cluster.
 - CreateDBInstance (API reference, Errors): a DBClusterIdentifier that does not exist is
   DBClusterNotFoundFault; moto made the instance anyway, a member of no cluster.
 - DescribeDBEngineVersions (moto has none): ServerlessV2FeaturesSupport from the capacity table
@@ -48,6 +55,7 @@ tests, with botocore hooks.
 
 from __future__ import annotations
 
+import hashlib
 import re
 import uuid
 from collections.abc import Iterator
@@ -117,6 +125,13 @@ def install() -> None:
         **DBCluster.SUPPORTED_FILTERS,
         "clone-group-id": FilterDef(["clone_group_id"], "Clone Group Ids"),
     }
+
+    def dns_identifier(self: Any) -> str:
+        # 12 lower-case letters and digits, as in the guide's examples, per account and Region.
+        return hashlib.sha256(f"{self.account_id}:{self.region}".encode()).hexdigest()[:12]
+
+    # moto's __init__ assigns a random one: the setter drops it.
+    DBCluster.url_identifier = property(dns_identifier, lambda self, value: None)  # type: ignore[assignment,method-assign]
 
     status_property = DBCluster.status
 
