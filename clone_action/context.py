@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
@@ -144,9 +144,11 @@ def route(inputs: Inputs, ctx: RunContext) -> Route:
     arrive after the close, and a re-run replays its event as it was).
     """
     decision = _route(inputs, ctx)
-    if decision.mode == "clone" and ctx.pr_state == "closed":
+    if decision.mode in ("clone", "reset") and ctx.pr_state == "closed":
         where = f"{ctx.event_name} '{ctx.event_action}'" if ctx.event_action else ctx.event_name
-        return Route("none", f"{where}: the pull request is closed, and a closed pull request gets no clone")
+        return Route(
+            "none", f"{where}: the pull request is closed, and a closed pull request gets no {decision.mode}"
+        )
     return decision
 
 
@@ -162,6 +164,8 @@ def recheck(decision: Route, inputs: Inputs, pr: PullRequest) -> Route:
             f"GitHub says pull request #{pr.number} is open and carries the label '{inputs.label}' "
             "again, so its clone stays",
         )
+    if decision.mode == "reset":
+        return _recheck_reset(decision, inputs, pr, "GitHub says")
     if decision.mode != "clone":
         return decision
     if pr.state != "open":
@@ -182,20 +186,28 @@ def confirm(inputs: Inputs, ctx: RunContext, wf: Workflow, decision: Route, *, a
     The event can be old (a re-run replays it; a workflow_dispatch has none). When GitHub cannot
     tell, the event decides; without an event, with a warning. `again`: asked after the restore.
     """
-    if not (decision.mode == "clone" or (decision.mode == "teardown" and inputs.mode == "auto")):
+    if not (decision.mode in ("clone", "reset") or (decision.mode == "teardown" and inputs.mode == "auto")):
         return decision
     number = inputs.pr_number or ctx.pr_number
     if number is None or not inputs.github_token:
-        return decision
+        return _event_says(decision, inputs, ctx, number)
     from .pr_api import GitHubFailure, pull_request
 
     pr = pull_request(
         api_url=ctx.api_url, token=inputs.github_token, repository=ctx.repository, number=number
     )
     if not isinstance(pr, GitHubFailure):
-        return recheck(decision, inputs, pr)
+        now = recheck(decision, inputs, pr)
+        if decision.mode == "reset" and now.mode == "none" and pr.state == "open":
+            # No clone to reset: the reset label is taken off all the same, so that adding it
+            # again (after the clone label) asks again.
+            remove_reset_label(inputs, ctx, wf, pr.number, pr.labels)
+        return now
     if again:
         return decision
+    if decision.mode == "reset":
+        wf.log(f"Could not ask GitHub for pull request #{number} ({pr.message}): the event decides")
+        return _event_says(decision, inputs, ctx, number)
     if ctx.pr_number is None:
         wf.warning(
             f"Could not ask GitHub whether pull request #{number} is still open: {pr.message}. Cloning it "
@@ -207,6 +219,64 @@ def confirm(inputs: Inputs, ctx: RunContext, wf: Workflow, decision: Route, *, a
             f"Could not ask GitHub for the state of pull request #{number} ({pr.message}): the event decides"
         )
     return decision
+
+
+def _recheck_reset(decision: Route, inputs: Inputs, pr: PullRequest, who: str) -> Route:
+    """A reset needs the pull request open and, in mode: auto, carrying the clone label: a reset
+    label on a pull request without a clone makes none (adding the clone label does)."""
+    if pr.state != "open":
+        return Route(
+            "none", f"{who} pull request #{pr.number} is {pr.state}, and a closed pull request gets no reset"
+        )
+    if inputs.mode == "auto" and not any(_same_label(name, inputs.label) for name in pr.labels):
+        return Route(
+            "none",
+            f"{who} pull request #{pr.number} does not carry the label '{inputs.label}', so it has no "
+            f"clone to reset; add the label '{inputs.label}' to get a clone (a fresh one)",
+        )
+    return decision
+
+
+def _event_says(decision: Route, inputs: Inputs, ctx: RunContext, number: int | None) -> Route:
+    """A reset held against the event's pull request, when GitHub cannot be asked."""
+    if decision.mode != "reset" or number is None or not ctx.pr_state:
+        return decision
+    from .pr_api import PullRequest
+
+    return _recheck_reset(
+        decision, inputs, PullRequest(number, ctx.pr_state, ctx.pr_labels), "the event says"
+    )
+
+
+def event_labels(ctx: RunContext) -> tuple[str, ...]:
+    """The pull request's labels as the event tells them, the one a `labeled` event added included."""
+    return (ctx.event_label, *ctx.pr_labels) if ctx.event_action == "labeled" else ctx.pr_labels
+
+
+def remove_reset_label(
+    inputs: Inputs, ctx: RunContext, wf: Workflow, number: int, labels: Sequence[str]
+) -> None:
+    """Take the reset label off the pull request when it carries it; a failure is a warning.
+
+    Nothing is sent in a dry run. GitHub sends no new workflow run for a change the job's own
+    GITHUB_TOKEN makes, and an `unlabeled` of the reset label routes to nothing anyway.
+    """
+    label = inputs.reset_label
+    if not any(_same_label(name, label) for name in labels):
+        return
+    if inputs.dry_run:
+        wf.log(f"Dry run: the label '{label}' would be removed from pull request #{number}")
+        return
+    from .pr_api import GitHubFailure, remove_label
+
+    done = remove_label(
+        api_url=ctx.api_url, token=inputs.github_token, repository=ctx.repository, number=number, label=label
+    )
+    if isinstance(done, GitHubFailure):
+        wf.warning(done.message, title="aurora-clone: reset label not removed")
+    else:
+        state = "is removed" if done == "removed" else "was removed already"
+        wf.log(f"PR #{number}: the label '{label}' {state}")
 
 
 def _route(inputs: Inputs, ctx: RunContext) -> Route:
@@ -225,7 +295,9 @@ def _route(inputs: Inputs, ctx: RunContext) -> Route:
     if action == "labeled":
         if _same_label(ctx.event_label, label):
             return Route("clone", f"{where}: the label '{label}' was added")
-        return Route("none", f"{where}: the label added is not '{label}'")
+        if _same_label(ctx.event_label, inputs.reset_label):
+            return Route("reset", f"{where}: the label '{inputs.reset_label}' was added")
+        return Route("none", f"{where}: the label added is neither '{label}' nor '{inputs.reset_label}'")
     if action == "unlabeled":
         if _same_label(ctx.event_label, label):
             return Route("teardown", f"{where}: the label '{label}' was removed")

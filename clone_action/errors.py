@@ -366,3 +366,13 @@ STALE_PREPARATION = (
     "The clone '{clone_id}' was prepared with other mask rules or SQL files (or its preparation "
     "never finished): it is deleted and cloned again, since SQL files may not run twice."
 )
+
+
+# Issue 15, reset: GitHub refused to take the reset label off the pull request after a reset (a
+# warning, never a failure: the reset itself is done).
+def label_permission_fix(label: str) -> str:
+    return (
+        "Give the job `permissions: pull-requests: write` (or `issues: write`), and pass `github-token` "
+        f"if you use another token; until then, remove the label '{label}' by hand before adding it "
+        "again to ask for another reset."
+    )

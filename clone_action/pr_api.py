@@ -1,4 +1,5 @@
-"""The one module over PyGithub: PR state, open PRs and the sticky comment; one soft-failure type.
+"""The one module over PyGithub: PR state, open PRs, the sticky comment and the reset label; one
+soft-failure type.
 
 PyGithub is imported only when GitHub is asked. Every function returns its answer or a
 `GitHubFailure`: GitHub is never a reason for the run to fail.
@@ -10,7 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, TypeVar
 
-from .errors import COMMENT_PERMISSION_FIX
+from .errors import COMMENT_PERMISSION_FIX, label_permission_fix
 
 T = TypeVar("T")
 
@@ -148,6 +149,45 @@ def pull_request(*, api_url: str, token: str, repository: str, number: int) -> P
         return PullRequest(number=number, state=state, labels=tuple(label.name for label in pr.labels))
 
     return _ask(api_url, token, f"pull request #{number} of {repository}", ask)
+
+
+def remove_label(
+    *, api_url: str, token: str, repository: str, number: int, label: str
+) -> str | GitHubFailure:
+    """Take `label` off the pull request (one request): 'removed', 'not there', or why not.
+
+    GitHub: DELETE /repos/{owner}/{repo}/issues/{number}/labels/{name}, which a token may call with
+    `pull-requests: write` or `issues: write` (docs.github.com, REST "Remove a label from an issue").
+    """
+    if not token:
+        return GitHubFailure(f"{NO_TOKEN.message}. {label_permission_fix(label)}")
+    from urllib.parse import quote
+
+    from github import GithubException
+    from requests import RequestException
+
+    gh = client(api_url, token)
+    # The name is one path segment: PyGithub's remove_from_labels would leave a '/' in it unescaped.
+    path = f"/repos/{repository}/issues/{number}/labels/{quote(label, safe='')}"
+    try:
+        gh.requester.requestJsonAndCheck("DELETE", path)
+        return "removed"
+    except GithubException as exc:
+        if exc.status == 404 and not rate_limited(exc):
+            return "not there"  # someone took it off already (GitHub: "Label does not exist")
+        hint = (
+            "Remove it by hand; a re-run is not needed."
+            if rate_limited(exc) or exc.status >= 500
+            else label_permission_fix(label)
+        )
+        return GitHubFailure(f"{answered(exc, message=True)} to removing the label '{label}'. {hint}")
+    except RequestException as exc:
+        return GitHubFailure(
+            f"removing the label '{label}' could not reach GitHub at {api_url} ({type(exc).__name__}). "
+            "Remove it by hand; a re-run is not needed."
+        )
+    finally:
+        gh.close()
 
 
 def _ask(api_url: str, token: str, about: str, question: Callable[[Github], T]) -> T | GitHubFailure:

@@ -13,7 +13,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from types import SimpleNamespace
 from typing import Any
 from unittest.mock import patch
-from urllib.parse import parse_qs, urlparse
+from urllib.parse import parse_qs, unquote, urlparse
 
 SECONDARY_RATE_LIMIT = (
     "You have exceeded a secondary rate limit. Please wait a few minutes before you try again."
@@ -108,6 +108,18 @@ class FakeGitHub:
                         comment["body"] = body["body"]
                         return 200, comment
             return 404, {"message": "Not Found"}
+        if (
+            m := re.fullmatch(r"/repos/[^/]+/[^/]+/issues/(\d+)/labels/([^/]+)", path)
+        ) and method == "DELETE":
+            # Remove a label from an issue (a PR is an issue): the remaining labels, or 404 when
+            # the issue does not carry it. Label names compare without regard to case, as on GitHub.
+            number, name = int(m.group(1)), unquote(m.group(2))
+            labels = self.labels.get(number, [])
+            kept = [label for label in labels if label.casefold() != name.casefold()]
+            if len(kept) == len(labels):
+                return 404, {"message": "Label does not exist"}
+            self.labels[number] = kept
+            return 200, [{"name": label} for label in kept]
         if (m := re.fullmatch(r"/repos/[^/]+/[^/]+/pulls/(\d+)", path)) and method == "GET":
             number = int(m.group(1))
             if number not in self.pulls:
@@ -165,7 +177,7 @@ def serve(fake: FakeGitHub) -> tuple[ThreadingHTTPServer, threading.Thread]:
             self.end_headers()
             self.wfile.write(data)
 
-        do_GET = do_POST = do_PATCH = _respond
+        do_GET = do_POST = do_PATCH = do_DELETE = _respond
 
         def log_message(self, *_: Any) -> None:
             pass

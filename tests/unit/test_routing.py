@@ -45,7 +45,46 @@ def decide(tmp: Path, event: dict[str, Any], event_name: str = "pull_request", *
         (
             "pull_request",
             pr_event("labeled", label="bug"),
-            Route("none", "pull_request 'labeled': the label added is not 'clone-db'"),
+            Route(
+                "none", "pull_request 'labeled': the label added is neither 'clone-db' nor 'clone-db-reset'"
+            ),
+        ),
+        (
+            "pull_request",
+            pr_event("labeled", labels=("clone-db", "clone-db-reset"), label="clone-db-reset"),
+            Route("reset", "pull_request 'labeled': the label 'clone-db-reset' was added"),
+        ),
+        (
+            "pull_request_target",
+            pr_event("labeled", labels=("clone-db", "Clone-DB-Reset"), label="Clone-DB-Reset"),
+            Route("reset", "pull_request_target 'labeled': the label 'clone-db-reset' was added"),
+        ),
+        # Without the clone label in the event, GitHub is asked before anything happens (confirm).
+        (
+            "pull_request",
+            pr_event("labeled", labels=("clone-db-reset",), label="clone-db-reset"),
+            Route("reset", "pull_request 'labeled': the label 'clone-db-reset' was added"),
+        ),
+        (
+            "pull_request",
+            pr_event(
+                "labeled", labels=("clone-db", "clone-db-reset"), label="clone-db-reset", state="closed"
+            ),
+            Route(
+                "none",
+                "pull_request 'labeled': the pull request is closed, and a closed pull request gets no reset",
+            ),
+        ),
+        # Taking the reset label off (the action does so after a reset) asks for nothing.
+        (
+            "pull_request",
+            pr_event("unlabeled", labels=("clone-db",), label="clone-db-reset"),
+            Route("none", "pull_request 'unlabeled': the label removed is not 'clone-db'"),
+        ),
+        (
+            "pull_request",
+            pr_event("synchronize", labels=("clone-db-reset",)),
+            Route("none", "pull_request 'synchronize': the pull request does not carry the label 'clone-db'"),
         ),
         (
             "pull_request",
@@ -123,6 +162,17 @@ def test_the_label_input_is_the_one_routed_on(tmp_path: Path) -> None:
         "clone", "pull_request 'labeled': the label 'needs-db' was added"
     )
     assert decide(tmp_path, pr_event("labeled", label="clone-db"), label="needs-db").mode == "none"
+
+
+def test_the_reset_label_input_is_the_one_routed_on(tmp_path: Path) -> None:
+    event = pr_event("labeled", labels=("clone-db", "db: fresh"), label="db: fresh")
+    assert decide(tmp_path, event, **{"reset-label": "db: fresh"}) == Route(
+        "reset", "pull_request 'labeled': the label 'db: fresh' was added"
+    )
+    default = pr_event("labeled", labels=("clone-db", "clone-db-reset"), label="clone-db-reset")
+    assert decide(tmp_path, default, **{"reset-label": "db: fresh"}) == Route(
+        "none", "pull_request 'labeled': the label added is neither 'clone-db' nor 'db: fresh'"
+    )
 
 
 @pytest.mark.parametrize(
@@ -280,3 +330,72 @@ def test_a_teardown_in_auto_is_held_against_the_pull_request_as_it_is_now(
     )
 
     assert decision == expected
+
+
+@pytest.mark.parametrize(
+    ("state", "labels", "mode", "expected"),
+    [
+        ("open", ("clone-db", "clone-db-reset"), "auto", Route("reset", "as the event says")),
+        ("open", ("CLONE-DB",), "auto", Route("reset", "as the event says")),
+        (
+            "closed",
+            ("clone-db", "clone-db-reset"),
+            "auto",
+            Route("none", "GitHub says pull request #7 is closed, and a closed pull request gets no reset"),
+        ),
+        (
+            "open",
+            ("clone-db-reset",),
+            "auto",
+            Route(
+                "none",
+                "GitHub says pull request #7 does not carry the label 'clone-db', so it has no clone to "
+                "reset; add the label 'clone-db' to get a clone (a fresh one)",
+            ),
+        ),
+        # mode: reset does not ask for the label (a workflow_dispatch names the PR to reset).
+        ("open", (), "reset", Route("reset", "as the event says")),
+        (
+            "closed",
+            (),
+            "reset",
+            Route("none", "GitHub says pull request #7 is closed, and a closed pull request gets no reset"),
+        ),
+    ],
+)
+def test_a_reset_is_held_against_the_pull_request_as_github_says_it_is_now(
+    tmp_path: Path, state: str, labels: tuple[str, ...], mode: str, expected: Route
+) -> None:
+    from clone_action.context import recheck
+    from clone_action.pr_api import PullRequest
+
+    event = pr_event("labeled", labels=("clone-db", "clone-db-reset"), label="clone-db-reset")
+    env = Job(tmp_path).step({"mode": mode, "source-cluster": "prod"}, event).env
+    decision = recheck(Route("reset", "as the event says"), parse_inputs(env), PullRequest(7, state, labels))
+
+    assert decision == expected
+
+
+@pytest.mark.parametrize(
+    ("action", "labels", "label", "expected"),
+    [
+        ("labeled", ("clone-db",), "clone-db-reset", ("clone-db-reset", "clone-db")),
+        (
+            "labeled",
+            ("clone-db", "clone-db-reset"),
+            "clone-db-reset",
+            ("clone-db-reset", "clone-db", "clone-db-reset"),
+        ),
+        # An `unlabeled` names the label that went: it is not among the pull request's labels.
+        ("unlabeled", ("clone-db",), "clone-db-reset", ("clone-db",)),
+        ("synchronize", ("clone-db", "clone-db-reset"), "", ("clone-db", "clone-db-reset")),
+    ],
+)
+def test_the_labels_the_event_says_the_pull_request_carries(
+    tmp_path: Path, action: str, labels: tuple[str, ...], label: str, expected: tuple[str, ...]
+) -> None:
+    from clone_action.context import event_labels
+
+    env = Job(tmp_path).step({}, pr_event(action, labels=labels, label=label)).env
+
+    assert event_labels(read_context(env)) == expected
