@@ -15,6 +15,7 @@ from typing import Any
 POLICIES = Path(__file__).resolve().parents[2] / "examples" / "iam"
 CLONE_POLICY = "clone-teardown-policy.json"
 PURGE_POLICY = "purge-policy.json"
+REFRESH_POLICY = "refresh-base-policy.json"
 
 # IAM's denial names the action it refused, which is not always the call made: RDS asks
 # kms:DescribeKey for ModifyDBCluster, and AddTagsToResource for a create with tags.
@@ -30,8 +31,11 @@ def denied_action(message: str, called: str) -> str:
 
 # Where two statements allow one action, the one for a direct call: tags are added on create
 # (RDS asks AddTagsToResource for a restore or create with tags) under TagNewClonesOnCreate, and
-# by the action's own AddTagsToResource (a rerun's new expiry) only to the repository's clones.
-_WHEN_CALLED = {"rds:AddTagsToResource": "RetagOnlyThisRepositorysClones"}
+# by the action's own AddTagsToResource (a rerun's new expiry, refresh-base's swap) only to the
+# repository's clones or golden copies.
+_WHEN_CALLED = {
+    "rds:AddTagsToResource": ("RetagOnlyThisRepositorysClones", "RetagOnlyThisRepositorysGoldenCopies")
+}
 
 
 def statement(action: str, policy: str = CLONE_POLICY, called: str = "") -> dict[str, Any] | None:
@@ -47,8 +51,8 @@ def statement(action: str, policy: str = CLONE_POLICY, called: str = "") -> dict
         listed = [actions] if isinstance(actions, str) else list(actions or [])
         if candidate.get("Effect") == "Allow" and action in listed:
             found.append(dict(candidate))
-    preferred = _WHEN_CALLED.get(action) if called == action else None
-    return next((s for s in found if s.get("Sid") == preferred), found[0] if found else None)
+    preferred = _WHEN_CALLED.get(action, ()) if called == action else ()
+    return next((s for s in found if s.get("Sid") in preferred), found[0] if found else None)
 
 
 def fallback(action: str) -> dict[str, Any]:

@@ -25,10 +25,20 @@ from clone_action.aws.rds import RdsGateway
 ROOT = Path(__file__).resolve().parents[2]
 POLICY = ROOT / "examples" / "iam" / "clone-teardown-policy.json"
 PURGE_POLICY = ROOT / "examples" / "iam" / "purge-policy.json"
+REFRESH_POLICY = ROOT / "examples" / "iam" / "refresh-base-policy.json"
+FROM_BASE_POLICY = ROOT / "examples" / "iam" / "pr-from-base-policy.json"
 POLICIES = sorted((ROOT / "examples" / "iam").glob("*-policy.json"))
 MODES = ROOT / "clone_action" / "modes"
 SOURCE_ARN = "arn:aws:rds:eu-west-1:123456789012:cluster:shop-production"
 CLONES_ARN = SOURCE_ARN + "-pr-*"
+GOLDEN_ARN = "arn:aws:rds:eu-west-1:123456789012:cluster:shop-golden"
+CANDIDATES_ARN = GOLDEN_ARN + "-r*"  # what refresh-base makes; renamed GOLDEN_ARN once prepared
+ASIDE_ARN = GOLDEN_ARN + "-o*"  # the previous golden copy, renamed aside before it is deleted
+GOLDEN_CLONES_ARN = GOLDEN_ARN + "-pr-*"
+# The modes each role runs (reset: the PR role's, once modes/reset.py exists).
+PR_MODES = ("clone", "clone_instance", "clone_source", "clone_report", "clone_prepare", "teardown") + (
+    ("reset",) if (MODES / "reset.py").exists() else ()
+)
 CHANGING = {
     "rds:DeleteDBCluster",
     "rds:DeleteDBInstance",
@@ -111,8 +121,15 @@ def as_list(value: str | list[str]) -> list[str]:
     return [value] if isinstance(value, str) else list(value)
 
 
-def allowed_actions() -> set[str]:
-    return {a for s in statements() if s["Effect"] == "Allow" for a in as_list(s["Action"])}
+def allowed_actions(path: Path = POLICY) -> set[str]:
+    return {a for s in statements(path) if s["Effect"] == "Allow" for a in as_list(s["Action"])}
+
+
+def denies(statement: dict[str, Any], action: str) -> bool:
+    """Whether this Deny names the action: in its Action, or outside its NotAction."""
+    if "NotAction" in statement:
+        return not any(fnmatch.fnmatch(action, p) for p in as_list(statement["NotAction"]))
+    return any(fnmatch.fnmatch(action, p) for p in as_list(statement["Action"]))
 
 
 def test_every_gateway_call_documents_its_iam_actions() -> None:
@@ -132,7 +149,9 @@ def test_every_data_api_call_documents_its_iam_actions() -> None:
     assert called | {"secretsmanager:GetSecretValue"} <= documented_actions()
 
 
-def test_the_policy_allows_exactly_the_documented_actions() -> None:
+def test_the_policies_together_allow_exactly_the_documented_actions() -> None:
+    """Every IAM action a gateway method names is allowed by the example of the role that calls it
+    (each role's own test below), and no example allows one the code never calls."""
     documented = documented_actions()
     assert documented >= {
         "rds:RestoreDBClusterToPointInTime",
@@ -145,7 +164,7 @@ def test_the_policy_allows_exactly_the_documented_actions() -> None:
         "rds-data:ExecuteStatement",
         "secretsmanager:GetSecretValue",
     }
-    assert allowed_actions() == documented
+    assert set().union(*(allowed_actions(p) for p in POLICIES)) == documented
 
 
 def test_the_purge_policy_allows_exactly_what_purge_calls() -> None:
@@ -195,9 +214,10 @@ def test_nothing_changing_is_allowed_on_every_resource(policy: Path) -> None:
             assert "*" not in as_list(statement["Resource"]), statement["Sid"]
 
 
-def test_creates_must_carry_the_managed_tag() -> None:
-    for statement in statements():
-        actions = set(as_list(statement["Action"]))
+@pytest.mark.parametrize("policy", POLICIES, ids=lambda p: p.name)
+def test_creates_must_carry_the_managed_tag(policy: Path) -> None:
+    for statement in statements(policy):
+        actions = set(as_list(statement.get("Action", [])))
         if statement["Effect"] == "Allow" and actions & {
             "rds:RestoreDBClusterToPointInTime",
             "rds:CreateDBInstance",
@@ -207,12 +227,32 @@ def test_creates_must_carry_the_managed_tag() -> None:
 
 @pytest.mark.parametrize("policy", POLICIES, ids=lambda p: p.name)
 def test_the_source_is_denied_every_change(policy: Path) -> None:
-    """The purge role is not given the Data API at all, so only the PR role's Deny names it."""
+    """The purge role is not given the Data API at all, so only the Denies of the roles that have
+    it name it; the role of PR clones cut from the golden copy may not even clone production."""
     denied = [s for s in statements(policy) if s["Effect"] == "Deny" and SOURCE_ARN in as_list(s["Resource"])]
-    patterns = [a for s in denied for a in as_list(s["Action"])]
-    must = CHANGING | (DATA_API if policy == POLICY else set())
+    must = CHANGING | (DATA_API if policy != PURGE_POLICY else set())
+    if policy == FROM_BASE_POLICY:
+        must |= {"rds:RestoreDBClusterToPointInTime", "rds:CreateDBInstance", "rds:CreateDBClusterSnapshot"}
     assert denied
-    assert {a for a in must if not any(fnmatch.fnmatch(a, p) for p in patterns)} == set()
+    assert {a for a in must if not any(denies(s, a) for s in denied)} == set()
+
+
+@pytest.mark.parametrize("policy", [REFRESH_POLICY, FROM_BASE_POLICY], ids=lambda p: p.name)
+def test_the_golden_copy_roles_deny_everything_but_reading_on_production_and_its_instances(
+    policy: Path,
+) -> None:
+    """A Deny with NotAction: every action there is or will be, but the reads (and, for the
+    refresh role, the restore that clones production); instances by name, since RDS has no
+    condition key for the cluster an instance belongs to."""
+    [deny] = [s for s in statements(policy) if s["Effect"] == "Deny" and "NotAction" in s]
+    kept = {"rds:Describe*", "rds:List*"} | (
+        {"rds:RestoreDBClusterToPointInTime"} if policy == REFRESH_POLICY else set()
+    )
+
+    assert set(as_list(deny["NotAction"])) == kept
+    assert as_list(deny["Resource"]) == [SOURCE_ARN, "arn:aws:rds:eu-west-1:123456789012:db:shop-production*"]
+    assert "Condition" not in deny
+    assert denies(deny, "rds-data:ExecuteStatement") and denies(deny, "rds:DownloadDBLogFilePortion")
 
 
 # What IAM answers for a denial (the shape of the message AWS documents for an implicit deny).
@@ -277,29 +317,54 @@ def test_an_action_no_example_allows_gets_a_tag_conditioned_statement() -> None:
 
 
 def test_the_pr_policy_allows_exactly_what_clone_and_teardown_call() -> None:
-    reached = gateway_methods_reached(
-        "clone", "clone_instance", "clone_source", "clone_report", "clone_prepare", "teardown"
-    )
+    reached = gateway_methods_reached(*PR_MODES)
 
     assert {("rds", "enable_data_api"), ("data", "execute"), ("data", "count")} <= reached
     assert allowed_actions() == documented_actions(reached)
 
 
-def test_the_clones_own_secret_is_read_only_through_rdss_tag_of_a_clone() -> None:
+def test_the_pr_from_base_policy_allows_exactly_what_clone_teardown_and_reset_call() -> None:
+    """The same calls as the PR role's, on clones of the golden copy instead of production."""
+    assert allowed_actions(FROM_BASE_POLICY) == documented_actions(gateway_methods_reached(*PR_MODES))
+
+
+def test_the_refresh_policy_allows_exactly_what_refresh_base_calls() -> None:
+    """modes/base.py and what it reaches: the clone's steps, its preparation, teardown's deletion."""
+    reached = gateway_methods_reached("base")
+
+    assert {("rds", "rename_cluster"), ("rds", "restore_clone"), ("data", "execute")} <= reached
+    assert ("rds", "disable_data_api") in reached
+    assert {("rds", "delete_cluster"), ("rds", "manage_master_password")} <= reached
+    assert allowed_actions(REFRESH_POLICY) == documented_actions(reached)
+
+
+@pytest.mark.parametrize(
+    ("policy", "sid", "clusters"),
+    [
+        (POLICY, "ReadClonesOwnSecrets", CLONES_ARN),
+        (FROM_BASE_POLICY, "ReadClonesOwnSecrets", GOLDEN_CLONES_ARN),
+        (REFRESH_POLICY, "ReadCandidatesOwnSecrets", CANDIDATES_ARN),
+    ],
+    ids=lambda v: getattr(v, "name", ""),
+)
+def test_the_clones_own_secret_is_read_only_through_rdss_tag_of_a_clone(
+    policy: Path, sid: str, clusters: str
+) -> None:
     """RDS names a cluster's managed secret rds!cluster-<id> and tags it
-    aws:rds:primaryDBClusterArn=<cluster ARN>; no one else can set an aws: tag."""
+    aws:rds:primaryDBClusterArn=<cluster ARN>; no one else can set an aws: tag. The refresh role
+    reads only the secret of the cluster it is preparing, never the golden copy's or production's."""
     reading = [
         s
-        for s in statements()
+        for s in statements(policy)
         if s["Effect"] == "Allow" and "secretsmanager:GetSecretValue" in as_list(s["Action"])
     ]
 
-    assert [s["Sid"] for s in reading] == ["ReadClonesOwnSecrets"]
+    assert [s["Sid"] for s in reading] == [sid]
     assert reading[0]["Resource"] == "arn:aws:secretsmanager:eu-west-1:123456789012:secret:rds!cluster-*"
     assert reading[0]["Condition"] == {
-        "StringLike": {"aws:ResourceTag/aws:rds:primaryDBClusterArn": CLONES_ARN}
+        "StringLike": {"aws:ResourceTag/aws:rds:primaryDBClusterArn": clusters}
     }
-    assert not fnmatch.fnmatchcase(SOURCE_ARN, CLONES_ARN)
+    assert not fnmatch.fnmatchcase(SOURCE_ARN, clusters) and not fnmatch.fnmatchcase(GOLDEN_ARN, clusters)
 
 
 def test_a_data_api_refusal_points_at_statements_the_example_holds() -> None:
@@ -377,19 +442,32 @@ def test_every_service_condition_key_is_one_the_reference_lists_for_the_action(p
     unknown = []
     for statement in statements(policy):
         keys = {k for pairs in statement.get("Condition", {}).values() for k in pairs}
-        for action in as_list(statement["Action"]):
+        for action in as_list(statement.get("Action", [])):
             for key in keys - {k for k in keys if k.startswith("aws:")}:
                 if not any(p.match(key) for p in known_keys(action)):
                     unknown.append(f"{statement['Sid']}: {key} for {action}")
     assert unknown == []
 
 
-def test_tags_are_added_only_on_create_or_to_this_repositorys_own_clones() -> None:
+@pytest.mark.parametrize(
+    ("policy", "sids"),
+    [
+        (POLICY, {"TagNewClonesOnCreate", "RetagOnlyThisRepositorysClones"}),
+        (FROM_BASE_POLICY, {"TagNewClonesOnCreate", "RetagOnlyThisRepositorysClones"}),
+        (REFRESH_POLICY, {"TagNewCandidatesOnCreate", "RetagOnlyThisRepositorysGoldenCopies"}),
+    ],
+    ids=lambda v: getattr(v, "name", ""),
+)
+def test_tags_are_added_only_on_create_or_to_this_repositorys_own_clones(
+    policy: Path, sids: set[str]
+) -> None:
     tagging = [
-        s for s in statements() if s["Effect"] == "Allow" and "rds:AddTagsToResource" in as_list(s["Action"])
+        s
+        for s in statements(policy)
+        if s["Effect"] == "Allow" and "rds:AddTagsToResource" in as_list(s["Action"])
     ]
 
-    assert {s["Sid"] for s in tagging} == {"TagNewClonesOnCreate", "RetagOnlyThisRepositorysClones"}
+    assert {s["Sid"] for s in tagging} == sids
     for statement in tagging:
         condition = statement["Condition"]
         assert condition["StringEquals"]["aws:RequestTag/aurora-clone/repository"] == "acme/shop"
@@ -398,8 +476,9 @@ def test_tags_are_added_only_on_create_or_to_this_repositorys_own_clones() -> No
         assert existing == "acme/shop" or new, statement["Sid"]
 
 
-def test_the_master_password_can_only_be_handed_to_rds() -> None:
-    modify = [s for s in statements() if "rds:ModifyDBCluster" in as_list(s["Action"])]
+@pytest.mark.parametrize("policy", [POLICY, FROM_BASE_POLICY], ids=lambda p: p.name)
+def test_the_master_password_can_only_be_handed_to_rds(policy: Path) -> None:
+    modify = [s for s in statements(policy) if "rds:ModifyDBCluster" in as_list(s.get("Action", []))]
 
     assert [s["Condition"]["Bool"] for s in modify if s["Effect"] == "Allow"] == [
         {"rds:ManageMasterUserPassword": "true"}
@@ -428,3 +507,115 @@ def test_a_denied_tagging_shows_the_statement_for_the_call_that_was_refused(call
 
     assert json.loads(error.snippet)["Sid"] == sid
     assert f"statement {sid} of examples/iam/clone-teardown-policy.json" in error.fix
+
+
+def test_iam_cannot_tell_a_rename_from_another_modification() -> None:
+    """ModifyDBCluster requires only the cluster, and none of its condition keys describes the new
+    identifier: refresh-base's rename is allowed by the cluster's ARN and tags, and so is anything
+    else a ModifyDBCluster without ManageMasterUserPassword does to that cluster. Should the
+    reference ever list a key for the rename, this fails: condition the rename on it."""
+    keys = {
+        k
+        for entry in privilege("rds:ModifyDBCluster")["resource_types"].values()
+        for k in entry["condition_keys"]
+    }
+
+    assert set(required_types("rds:ModifyDBCluster")) == {"cluster"}
+    assert keys == {"rds:DatabaseClass", "rds:StorageSize", "rds:Piops", "rds:ManageMasterUserPassword"}
+
+
+def allows(policy: Path, action: str) -> list[dict[str, Any]]:
+    return [s for s in statements(policy) if s["Effect"] == "Allow" and action in as_list(s["Action"])]
+
+
+def test_the_refresh_role_renames_only_prepared_golden_copies_and_never_turns_off_a_managed_password() -> (
+    None
+):
+    password, rename = allows(REFRESH_POLICY, "rds:ModifyDBCluster")
+
+    assert password["Resource"] == CANDIDATES_ARN
+    assert password["Condition"]["Bool"] == {"rds:ManageMasterUserPassword": "true"}
+    assert password["Condition"]["StringEquals"]["aws:ResourceTag/aurora-clone/base"] == "next"
+    assert rename["Resource"] == [GOLDEN_ARN, CANDIDATES_ARN, ASIDE_ARN]
+    assert rename["Condition"] == {
+        "StringEquals": {
+            "aws:ResourceTag/aurora-clone/managed": "true",
+            "aws:ResourceTag/aurora-clone/repository": "acme/shop",
+            "aws:ResourceTag/aurora-clone/base": ["true", "next", "aside"],
+        },
+        # Mask and sql ran and were verified (clone_prepare tags the digest; pending-<digest> before).
+        "StringNotLike": {"aws:ResourceTag/aurora-clone/prepared": "pending-*"},
+        "Null": {"aws:ResourceTag/aurora-clone/prepared": "false"},
+    }
+    # RDS refuses MasterUserPassword on a cluster whose password it manages, unless the same call
+    # turns that off (ModifyDBCluster's API reference); this Deny refuses turning it off.
+    assert {"Bool": {"rds:ManageMasterUserPassword": "false"}} in [
+        s.get("Condition") for s in statements(REFRESH_POLICY) if s["Effect"] == "Deny"
+    ]
+
+
+def test_the_refresh_role_clones_only_production_and_only_into_candidates_tagged_next() -> None:
+    [restore] = allows(REFRESH_POLICY, "rds:RestoreDBClusterToPointInTime")
+    [instance] = allows(REFRESH_POLICY, "rds:CreateDBInstance")
+
+    clusters = [r for r in as_list(restore["Resource"]) if ":cluster:" in r]
+    assert clusters == [SOURCE_ARN, CANDIDATES_ARN]
+    assert [r for r in as_list(instance["Resource"]) if ":cluster:" in r] == [CANDIDATES_ARN]
+    for statement in (restore, instance):
+        assert statement["Condition"]["StringEquals"]["aws:RequestTag/aurora-clone/base"] == "next"
+
+
+def test_the_refresh_role_deletes_and_starts_only_candidates_and_copies_renamed_aside() -> None:
+    changing = allows(REFRESH_POLICY, "rds:DeleteDBCluster") + allows(REFRESH_POLICY, "rds:StartDBCluster")
+    tagged = [s for s in changing if "Condition" in s]
+
+    for statement in tagged:
+        assert GOLDEN_ARN not in as_list(statement["Resource"])
+        assert statement["Condition"]["StringEquals"]["aws:ResourceTag/aurora-clone/base"] == [
+            "next",
+            "aside",
+        ]
+    assert {
+        "Sid": "NeverDeleteTheGoldenCopy",
+        "Effect": "Deny",
+        "Action": ["rds:DeleteDBCluster", "rds:DeleteDBInstance"],
+        "Resource": [
+            "arn:aws:rds:eu-west-1:123456789012:cluster:*",
+            "arn:aws:rds:eu-west-1:123456789012:db:*",
+        ],
+        "Condition": {"StringEquals": {"aws:ResourceTag/aurora-clone/base": "true"}},
+    } in statements(REFRESH_POLICY)
+
+
+def test_the_pr_from_base_role_allows_nothing_on_production_and_clones_only_the_golden_copy() -> None:
+    [restore] = allows(FROM_BASE_POLICY, "rds:RestoreDBClusterToPointInTime")
+
+    assert [r for r in as_list(restore["Resource"]) if ":cluster:" in r] == [GOLDEN_ARN, GOLDEN_CLONES_ARN]
+    named = [
+        r
+        for s in statements(FROM_BASE_POLICY)
+        if s["Effect"] == "Allow"
+        for r in as_list(s["Resource"])
+        if r != "*" and ("shop-production" in r or fnmatch.fnmatchcase(SOURCE_ARN, r))
+    ]
+    assert named == []
+    assert not fnmatch.fnmatchcase(GOLDEN_ARN, GOLDEN_CLONES_ARN)
+    assert not any(
+        fnmatch.fnmatchcase(GOLDEN_ARN + "-" + c, GOLDEN_CLONES_ARN) for c in ("r2611260123", "o2611260123")
+    )
+
+
+@pytest.mark.parametrize(
+    ("action", "sid"),
+    [
+        ("rds:RestoreDBClusterToPointInTime", "CloneTheSourceIntoTaggedCandidates"),
+        ("rds:AddTagsToResource", "RetagOnlyThisRepositorysGoldenCopies"),
+        ("rds:DeleteDBCluster", "DeleteOnlyCandidatesAndCopiesRenamedAside"),
+        ("rds-data:ExecuteStatement", "MaskAndRunSqlOnlyInCandidates"),
+    ],
+)
+def test_a_refresh_denial_shows_the_refresh_roles_statement(action: str, sid: str) -> None:
+    error = denied(action, action, policy="refresh-base-policy.json")
+
+    assert json.loads(error.snippet) == next(s for s in statements(REFRESH_POLICY) if s.get("Sid") == sid)
+    assert f"statement {sid} of examples/iam/refresh-base-policy.json" in error.fix

@@ -1,4 +1,6 @@
-"""The example trust policies let only this repository's PR runs and main-branch runs assume the roles.
+"""The example trust policies let only this repository's PR runs and main-branch runs assume the roles
+(the PR role, whether its clones are cut from production or from the golden copy; purge and
+refresh-base on main).
 
 Subject formats from GitHub's OIDC reference: https://docs.github.com/en/actions/reference/security/oidc
 """
@@ -17,6 +19,7 @@ PROVIDER = "arn:aws:iam::123456789012:oidc-provider/token.actions.githubusercont
 TRUSTS = {
     "trust-pr-role.json": "repo:acme/shop:pull_request",
     "trust-purge-role.json": "repo:acme/shop:ref:refs/heads/main",
+    "trust-refresh-role.json": "repo:acme/shop:ref:refs/heads/main",
 }
 
 
@@ -56,4 +59,5 @@ def test_the_readme_shows_the_subject_of_a_job_with_an_environment() -> None:
     readme = (ROOT / "README.md").read_text()
 
     assert '"token.actions.githubusercontent.com:sub": "repo:acme/shop:environment:preview-db"' in readme
-    assert "examples/iam/trust-pr-role.json" in readme and "examples/iam/trust-purge-role.json" in readme
+    for name in TRUSTS:
+        assert f"examples/iam/{name}" in readme
