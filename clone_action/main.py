@@ -77,6 +77,18 @@ def report_cancelled(wf: Workflow, run: Run, exc: Cancelled) -> None:
             f"label '{run.label}' or close the pull request; a scheduled `mode: purge` deletes it "
             f"after {run.expires} in any case."
         )
+    elif run.mode == "reset":
+        now = (
+            f"This run {changed}; RDS goes on with what it accepted, and a clone it created is tagged "
+            f"aurora-clone/expires-at={run.expires}."
+            if changed
+            else "Nothing was deleted or changed in AWS."
+        )
+        fix = (
+            f"Re-run the job to finish the reset: it deletes what is left of '{run.clone_id}' and clones "
+            f"it again under the same identifier. To remove the clone instead, remove the label "
+            f"'{run.label}' or close the pull request."
+        )
     elif run.mode in ("teardown", "purge"):
         now = (
             f"This run {changed}; RDS goes on with what it accepted."
@@ -85,6 +97,16 @@ def report_cancelled(wf: Workflow, run: Run, exc: Cancelled) -> None:
         )
         what = f"deleting '{run.clone_id}'" if run.mode == "teardown" else "the purge"
         fix = f"Re-run the job to finish {what}: it is safe to repeat."
+    elif run.mode == "refresh-base":
+        now = (
+            f"This run {changed}; the golden copy stays in place (a swap that stopped puts the old one back)."
+            if changed
+            else "Nothing was changed in AWS."
+        )
+        fix = (
+            "Re-run the refresh (or wait for the next night's): it makes a new golden copy and deletes "
+            "what this run left renamed aside; a scheduled purge deletes a new copy it left half made."
+        )
     else:
         now, fix = "Nothing was changed in AWS.", "Re-run the job."
     # What one clone's run found in place (a purge goes through many clones: it names none).

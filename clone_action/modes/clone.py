@@ -109,10 +109,22 @@ def plan(inputs: Inputs, ctx: RunContext, now: datetime) -> ClonePlan:
     )
 
 
-def run(plan: ClonePlan, wf: Workflow, rds: RdsGateway, clock: Clock) -> None:
-    """Execute the plan: reuse or create the clone, add its instance, wait, report."""
+def run(
+    plan: ClonePlan,
+    wf: Workflow,
+    rds: RdsGateway,
+    clock: Clock,
+    *,
+    budget: Budget | None = None,
+    note: tuple[str, str] | None = None,
+) -> None:
+    """Execute the plan: reuse or create the clone, add its instance, wait, report.
+
+    For a reset's second half: `budget` is the reset's (timeout-minutes counts from its start),
+    `note` a first row of the PR comment that says what the reset did.
+    """
     inputs, ctx = plan.inputs, plan.ctx
-    budget = Budget.start(clock, poll=inputs.poll_interval, timeout_minutes=inputs.timeout_minutes)
+    budget = budget or Budget.start(clock, poll=inputs.poll_interval, timeout_minutes=inputs.timeout_minutes)
     source = check_source(inputs, wf, rds, plan)
     if plan.prep is not None:
         problems = prepare.source_problems(plan.prep, inputs, source, rds.region)
@@ -208,6 +220,8 @@ def run(plan: ClonePlan, wf: Workflow, rds: RdsGateway, clock: Clock) -> None:
             exc.message += f"\nThe clone '{plan.clone_id}' is being deleted: it may hold unmasked data."
         raise
     rows = report(wf, rds.region, plan, cluster, created, secret_arn, storage, source)
+    if note is not None:
+        rows.insert(0, note)
     if plan.prep is not None:
         section, row = prepare.summary(plan.prep, ran)
         wf.set_output("sql-report", prepare.report_json(ran or []))

@@ -96,7 +96,12 @@ def run(plan: ResetPlan, wf: Workflow, rds: RdsGateway, clock: Clock) -> None:
     else:
         wf.log(f"Reset: there is no cluster '{made.clone_id}' in {rds.region}, so there is nothing to delete")
     wf.summary(_summary(plan, old, deletion))
-    clone.run(made, wf, rds, clock)
+    replaced = (
+        f"this run replaced the clone with a fresh copy of `{made.source}`; the endpoint is the same"
+        if deletion.found
+        else f"asked for; there was no clone to replace, so this is a new clone of `{made.source}`"
+    )
+    clone.run(made, wf, rds, clock, budget=budget, note=("Reset", replaced))
     _compare_endpoints(wf, rds, made.clone_id, old)
     remove_reset_label(inputs, ctx, wf, made.pr, event_labels(ctx))
 

@@ -19,6 +19,7 @@ from testkit.events import pr_event
 from testkit.fake_aws import clone_tag_list, make_clone, make_cluster
 from testkit.fake_github import Failure, FakeGitHub
 from testkit.harness import Harness, SignalAt
+from testkit.rds_model import statuses
 from testkit.runner import Result
 
 CLONE = "prod-pr-7"
@@ -114,6 +115,10 @@ def test_the_reset_label_makes_a_fresh_clone_at_the_same_endpoint(action: Harnes
     # The one comment, updated by the reset.
     (body,) = pr.comment_bodies(7)
     assert "`prod-pr-7` (created by this run)" in body
+    assert (
+        "| Reset | this run replaced the clone with a fresh copy of `prod`; the endpoint is the same |"
+        in body
+    )
     assert first.outputs["endpoint"] in body
     assert result.commands("warning") == result.commands("error") == []
     source_intact(action)
@@ -480,7 +485,17 @@ def test_a_reset_cancelled_midway_is_finished_by_a_rerun(
 
     assert stopped.code == 1
     assert "Traceback" not in stopped.log
-    assert "::error title=aurora-clone%3A cancelled::The run was cancelled (SIGINT)" in stopped.log
+    (error,) = stopped.commands("error")
+    assert error.startswith("::error title=aurora-clone%3A cancelled::The run was cancelled (SIGINT)")
+    # The error tells the truth: the old clone's deletion began (the last call's answer was lost).
+    assert "This run started deleting the DB instance 'prod-pr-7-1'" in error or (
+        "This run asked RDS to delete the DB instance 'prod-pr-7-1' (no answer yet" in error
+    )
+    assert "RDS goes on with what it accepted" in error
+    assert (
+        "**How to finish:** Re-run the job to finish the reset: it deletes what is left of 'prod-pr-7'"
+        in (stopped.summary)
+    )
     assert RESET_LABEL in pr.labels[7]  # the reset is not done: its label stays
     action.off(f"after-call.rds.{operation}", cancel)
 
@@ -557,3 +572,24 @@ def test_the_double_names_every_cluster_endpoint_with_the_accounts_dns_identifie
     again = make_clone(action.aws.rds, CLONE, pr=7)
     assert again["Endpoint"] == made["Endpoint"]
     assert again["DbClusterResourceId"] != made["DbClusterResourceId"]
+
+
+def test_the_deletion_and_the_clone_share_one_timeout(action: Harness, pr: FakeGitHub) -> None:
+    cloned(action)
+    teardown = TeardownAtWork(action)
+    action.on("provide-client-params.rds.DescribeDBClusters", teardown.request)
+    action.on("after-call.rds.DescribeDBClusters", teardown.answer)
+    action.on("after-call.rds.DescribeDBInstances", teardown.answer)
+    # The deletion takes 20 s of the minute; then the fresh clone reads 'creating' for longer than is left.
+    action.on(
+        "after-call.rds.RestoreDBClusterToPointInTime",
+        lambda **_: action.on(
+            "after-call.rds.DescribeDBClusters", statuses(CLONE, ["creating"] * 5 + ["available"])
+        ),
+    )
+
+    result = action.run(event=RESET, inputs={"timeout-minutes": "1", "poll-interval": "20"})
+
+    assert result.code == 1
+    assert "was not available after timeout-minutes: 1" in result.log
+    assert sum(result.clock.sleeps) <= 60
