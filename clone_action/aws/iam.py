@@ -16,6 +16,7 @@ POLICIES = Path(__file__).resolve().parents[2] / "examples" / "iam"
 CLONE_POLICY = "clone-teardown-policy.json"
 PURGE_POLICY = "purge-policy.json"
 REFRESH_POLICY = "refresh-base-policy.json"
+PR_FROM_BASE_POLICY = "pr-from-base-policy.json"  # the PR role when clones are cut from a golden copy
 
 # IAM's denial names the action it refused, which is not always the call made: RDS asks
 # kms:DescribeKey for ModifyDBCluster, and AddTagsToResource for a create with tags.

@@ -133,7 +133,7 @@ def run(plan: BasePlan, wf: Workflow, rds: RdsGateway, clock: Clock) -> None:
 
         raise InputError(problems, given=inputs.given)
     making = _clone_plan(plan, _idle_capacity(inputs, rds, source))
-    current = _current_base(plan, rds)
+    _current_base(plan, rds)  # a base-cluster name taken by something else: refused before any change
     taken = rds.describe_cluster(plan.candidate)
     if taken is not None:
         raise SafetyError(
@@ -143,9 +143,10 @@ def run(plan: BasePlan, wf: Workflow, rds: RdsGateway, clock: Clock) -> None:
         )
     request = restore_request(making.inputs, making, source)
     if inputs.dry_run:
-        _print_plan(plan, wf, current)
+        _print_plan(plan, wf, _current_base(plan, rds))
         return
     _leftovers(plan, wf, rds, budget)
+    current = _current_base(plan, rds)
 
     wf.log(f"Cloning '{plan.source}' into '{plan.candidate}', the next golden copy '{plan.base}'")
     cluster = rds.restore_clone(
@@ -295,16 +296,34 @@ def _put_back(plan: BasePlan, wf: Workflow, rds: RdsGateway) -> None:
 
 
 def _leftovers(plan: BasePlan, wf: Workflow, rds: RdsGateway, budget: Budget) -> None:
-    """Delete old golden copies an interrupted refresh left renamed aside (`<base>-o...`)."""
+    """What an interrupted refresh left renamed aside (`<base>-o...`): the newest goes back under
+    base-cluster's name when that name is free (it was the golden copy), the others are deleted."""
     prefix = f"{plan.base}-o"
-    for cluster in rds.list_clusters():
-        ident = str(cluster.get("DBClusterIdentifier", ""))
-        tags = tagkeys.tag_map(cluster)
-        if not ident.startswith(prefix) or _owned(plan, cluster) or tags.get(tagkeys.SOURCE) != plan.source:
-            continue
-        if cluster.get("Status") == "deleting":
-            continue
+    aside = sorted(
+        (
+            cluster
+            for cluster in rds.list_clusters()
+            if str(cluster.get("DBClusterIdentifier", "")).startswith(prefix)
+            and not _owned(plan, cluster)
+            and tagkeys.tag_map(cluster).get(tagkeys.SOURCE) == plan.source
+            and cluster.get("Status") != "deleting"
+        ),
+        key=lambda cluster: str(cluster["DBClusterIdentifier"]),
+    )
+    if aside and rds.describe_cluster(plan.base) is None:
+        newest = aside.pop()
+        ident = str(newest["DBClusterIdentifier"])
+        wf.log(
+            f"'{plan.base}' is missing and '{ident}' is the golden copy an earlier refresh left aside: "
+            "putting it back"
+        )
+        _retag(rds, newest, {tagkeys.BASE: tagkeys.GOLDEN})
+        _rename(rds, wf, plan, ident, plan.base, budget)
+    for cluster in aside:
+        ident = str(cluster["DBClusterIdentifier"])
         wf.log(f"'{ident}' is a golden copy an earlier refresh renamed aside and left behind: deleting it")
+        if tagkeys.tag_map(cluster).get(tagkeys.BASE) != tagkeys.ASIDE:
+            _retag(rds, cluster, {tagkeys.BASE: tagkeys.ASIDE})  # never delete a cluster tagged base=true
         _delete(rds, plan, ident, budget, wf)
 
 

@@ -126,6 +126,10 @@ def run(
     inputs, ctx = plan.inputs, plan.ctx
     budget = budget or Budget.start(clock, poll=inputs.poll_interval, timeout_minutes=inputs.timeout_minutes)
     source = check_source(inputs, wf, rds, plan)
+    if tagkeys.tag_map(source).get(tagkeys.BASE) == tagkeys.GOLDEN:
+        from ..aws import iam
+
+        rds.policy = iam.PR_FROM_BASE_POLICY  # an AccessDenied quotes the role that clones golden copies
     if plan.prep is not None:
         problems = prepare.source_problems(plan.prep, inputs, source, rds.region)
         if problems:

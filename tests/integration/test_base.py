@@ -319,3 +319,65 @@ def test_purge_deletes_only_what_a_refresh_left_behind(
     if not purged:
         assert action.cluster(ident)["Status"] == "available"  # type: ignore[index]
         assert "golden copy" in result.summary
+
+
+def test_a_golden_copy_left_aside_goes_back_in_place_and_older_ones_are_deleted(
+    action: Harness, double: DataApi, data: str
+) -> None:
+    assert refresh(action, double, data).code == 0
+    # As interrupted refreshes leave them: the golden copy renamed aside (still tagged base=true,
+    # the put-back not done), and an older one tagged aside.
+    action.aws.rds.modify_db_cluster(
+        DBClusterIdentifier=BASE, NewDBClusterIdentifier=f"{BASE}-o2611251201", ApplyImmediately=True
+    )
+    action.aws.rds.restore_db_cluster_to_point_in_time(
+        SourceDBClusterIdentifier="prod",
+        DBClusterIdentifier=f"{BASE}-o2611240300",
+        RestoreType="copy-on-write",
+        UseLatestRestorableTime=True,
+        DeletionProtection=False,
+        Tags=[
+            {"Key": "aurora-clone/managed", "Value": "true"},
+            {"Key": "aurora-clone/repository", "Value": "acme/shop"},
+            {"Key": "aurora-clone/source", "Value": "prod"},
+            {"Key": "aurora-clone/base", "Value": "true"},
+        ],
+    )
+    next_night(action)
+    deletes: list[str] = []
+
+    def no_golden_deleted(params: dict[str, Any], **_: Any) -> None:
+        ident = params["DBClusterIdentifier"]
+        cluster = action.cluster(ident)
+        assert cluster is not None
+        assert action.aws.tags(cluster["DBClusterArn"])["aurora-clone/base"] != "true", (
+            ident
+        )  # IAM would refuse
+        deletes.append(ident)
+
+    action.on("provide-client-params.rds.DeleteDBCluster", no_golden_deleted)
+
+    result = refresh(action, double, data)
+
+    assert result.code == 0, result.log
+    assert "putting it back" in result.log
+    assert f"{BASE}-o2611240300" in deletes
+    base = action.cluster(BASE)
+    assert base is not None and action.aws.tags(base["DBClusterArn"])["aurora-clone/base"] == "true"
+    assert [
+        c for c in clusters(action) if c.startswith(f"{BASE}-") and action.cluster(c)["Status"] != "deleting"
+    ] == []  # type: ignore[index]
+
+
+def test_a_denied_clone_of_the_golden_copy_quotes_the_pr_from_base_policy(
+    action: Harness, double: DataApi, data: str
+) -> None:
+    from testkit.rds_model import common_error
+
+    assert refresh(action, double, data).code == 0
+    action.on("before-call.rds.RestoreDBClusterToPointInTime", common_error("AccessDenied", "not authorized"))
+
+    result = action.run({"source-cluster": BASE})
+
+    assert result.code == 1
+    assert "CloneTheGoldenCopyIntoTaggedClones" in result.summary
