@@ -9,6 +9,10 @@ ThreadedMotoServer started here behave alike. Each correction names what it foll
   source's). "You can't create a clone from an Aurora DB cluster that has no DB instances"
   (Aurora User Guide, "Limitations of Aurora cloning"; the guide names no error code: this
   double answers InvalidDBClusterStateFault).
+- A restore from a source whose master password RDS manages (the project's checked AWS facts,
+  ../shared/NOTES.md: the source's managed secret is not carried to the clone, which keeps the
+  source's password until ModifyDBCluster gives it its own): the clone has no MasterUserSecret;
+  moto gave it a new secret of its own.
 - CloneGroupId (API reference, DBCluster): null until the first clone, then shared by the
   source and its copy-on-write clones; DescribeDBClusters filters by `clone-group-id`. "After
   you have 15 clones, the next clone that you create is a full copy": the guide does not say
@@ -188,6 +192,12 @@ def install() -> None:
         overrides.setdefault("engine_lifecycle_support", "open-source-rds-extended-support")
         clone = restore(self, db_cluster_identifier, source_db_cluster_identifier, restore_type, **overrides)
         clone.engine_lifecycle_support = overrides["engine_lifecycle_support"]
+        if getattr(clone, "master_user_secret", None) is not None:
+            # The source's managed secret is not carried over: the clone has the source's password
+            # until it is given its own (moto made it a new secret at once).
+            clone.master_user_secret.delete_secret()
+            del clone.master_user_secret
+            clone.manage_master_user_password = False
         if restore_type == "copy-on-write":
             group = source.clone_group_id or str(uuid.uuid4())
             source.clone_group_id = group

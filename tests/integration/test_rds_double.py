@@ -192,3 +192,15 @@ def test_a_rename_to_a_name_that_exists_is_refused(aws: Account) -> None:
         )
 
     assert {"gold-r1", "prod"} <= set(aws.cluster_ids())
+
+
+def test_a_clone_of_a_cluster_with_a_managed_password_does_not_get_a_secret_of_its_own(aws: Account) -> None:
+    aws.rds.modify_db_cluster(
+        DBClusterIdentifier="prod", ManageMasterUserPassword=True, ApplyImmediately=True
+    )
+    assert aws.cluster("prod")["MasterUserSecret"]["SecretArn"]
+
+    clone = restore(aws.rds, "prod-pr-1")
+
+    assert "MasterUserSecret" not in clone
+    assert "MasterUserSecret" not in aws.cluster("prod-pr-1")
