@@ -487,7 +487,7 @@ def golden_copy(
     return [
         (
             f"the nightly refresh made the golden copy '{base}' from '{source}' (status available)",
-            refreshed.outputs.get("action") == "refresh-base"
+            refreshed.outputs.get("action") == "clone"
             and refreshed.outputs.get("cluster-id") == base
             and first.get("Status") == "available",
         ),

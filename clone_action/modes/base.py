@@ -373,7 +373,7 @@ def _print_plan(plan: BasePlan, wf: Workflow, current: Resource | None) -> None:
         )
     else:
         wf.log(f"then rename '{plan.candidate}' to '{plan.base}' (there is no golden copy yet)")
-    wf.set_output("action", "refresh-base")
+    wf.set_output("action", "clone")  # the contract's values: a refresh makes a clone
     wf.set_output("cluster-id", plan.base)
     wf.summary(
         f"### Golden copy: dry run\n\nWould refresh `{plan.base}` from `{plan.source}`. Nothing was changed."
@@ -383,7 +383,7 @@ def _print_plan(plan: BasePlan, wf: Workflow, current: Resource | None) -> None:
 def _report(plan: BasePlan, wf: Workflow, rds: RdsGateway, ran: list[prepare.Ran], replaced: bool) -> None:
     cluster = rds.describe_cluster(plan.base) or {}
     values = {
-        "action": "refresh-base",
+        "action": "clone",  # the contract's values (clone, teardown, purge, none)
         "cluster-id": plan.base,
         "cluster-arn": str(cluster.get("DBClusterArn", "")),
         "endpoint": str(cluster.get("Endpoint", "")),

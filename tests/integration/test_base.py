@@ -106,7 +106,7 @@ def test_the_first_refresh_makes_a_masked_golden_copy_that_idles_for_storage_onl
     assert base["ServerlessV2ScalingConfiguration"]["MinCapacity"] == 0
     assert base["ServerlessV2ScalingConfiguration"]["SecondsUntilAutoPause"] == 300
     assert all(email is None or email.startswith("user_") for email in emails(data))
-    assert result.outputs["action"] == "refresh-base"
+    assert result.outputs["action"] == "clone"  # the contract's values: a refresh makes a clone
     assert result.outputs["cluster-id"] == BASE
     assert result.outputs["endpoint"] == base["Endpoint"]
     assert "Golden copy refreshed: `gold`" in result.summary
