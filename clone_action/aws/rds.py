@@ -308,21 +308,19 @@ class RdsGateway(Waiting):
         Call only after the ownership check on a fresh describe (never on the source).
         IAM: rds:EnableHttpEndpoint.
         """
-        self._call(
-            "EnableHttpEndpoint",
-            on=busy("cluster", cluster_arn.rsplit(":", 1)[-1], self.faults.InvalidResourceStateFault),
-            ResourceArn=cluster_arn,
-        )
+        self._http_endpoint("EnableHttpEndpoint", cluster_arn)
 
     def disable_data_api(self, cluster_arn: str) -> None:
         """Turn the HTTP endpoint (the RDS Data API) of a golden copy off again once it is prepared.
 
         Call only after the ownership check on a fresh describe. IAM: rds:DisableHttpEndpoint.
         """
+        self._http_endpoint("DisableHttpEndpoint", cluster_arn)
+
+    def _http_endpoint(self, action: str, cluster_arn: str) -> None:
+        ident = cluster_arn.rsplit(":", 1)[-1]
         self._call(
-            "DisableHttpEndpoint",
-            on=busy("cluster", cluster_arn.rsplit(":", 1)[-1], self.faults.InvalidResourceStateFault),
-            ResourceArn=cluster_arn,
+            action, on=busy("cluster", ident, self.faults.InvalidResourceStateFault), ResourceArn=cluster_arn
         )
 
     def delete_instance(self, instance_id: str) -> None:

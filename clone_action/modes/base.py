@@ -381,19 +381,10 @@ def _print_plan(plan: BasePlan, wf: Workflow, current: Resource | None) -> None:
 
 
 def _report(plan: BasePlan, wf: Workflow, rds: RdsGateway, ran: list[prepare.Ran], replaced: bool) -> None:
-    cluster = rds.describe_cluster(plan.base) or {}
-    values = {
-        "action": "clone",  # the contract's values (clone, teardown, purge, none)
-        "cluster-id": plan.base,
-        "cluster-arn": str(cluster.get("DBClusterArn", "")),
-        "endpoint": str(cluster.get("Endpoint", "")),
-        "reader-endpoint": str(cluster.get("ReaderEndpoint", "")),
-        "port": str(cluster.get("Port", "")),
-        "engine": str(cluster.get("Engine", "")),
-        "status": str(cluster.get("Status", "")),
-        "created": "true",
-        "sql-report": prepare.report_json(ran),
-    }
+    from .clone_report import cluster_outputs
+
+    cluster = rds.describe_cluster(plan.base) or {"DBClusterIdentifier": plan.base}
+    values = {**cluster_outputs(cluster, True, plan.inputs.database), "sql-report": prepare.report_json(ran)}
     for name, value in values.items():
         wf.set_output(name, value)
     section, row = prepare.summary(plan.prep, ran)

@@ -127,6 +127,22 @@ def print_plan(
         wf.log(line)
 
 
+def cluster_outputs(cluster: Resource, created: bool, database: str = "") -> dict[str, str]:
+    """The step outputs that say where a clone is (a PR's clone, or a golden copy)."""
+    return {
+        "action": "clone",  # also for a reset and a refresh-base: the contract's values
+        "cluster-id": str(cluster["DBClusterIdentifier"]),
+        "cluster-arn": str(cluster.get("DBClusterArn", "")),
+        "endpoint": str(cluster.get("Endpoint", "")),
+        "reader-endpoint": str(cluster.get("ReaderEndpoint", "")),
+        "port": str(cluster.get("Port", "")),
+        "engine": str(cluster.get("Engine", "")),
+        "status": str(cluster.get("Status", "")),
+        "created": "true" if created else "false",
+        "database-url": database_url(cluster, database),
+    }
+
+
 def report(
     wf: Workflow,
     region: str,
@@ -138,18 +154,7 @@ def report(
     source: Resource | None = None,
 ) -> list[tuple[str, str]]:
     """Step outputs and the job summary; returns the summary's rows (for the PR comment)."""
-    values = {
-        "action": "clone",
-        "cluster-id": str(cluster["DBClusterIdentifier"]),
-        "cluster-arn": str(cluster.get("DBClusterArn", "")),
-        "endpoint": str(cluster.get("Endpoint", "")),
-        "reader-endpoint": str(cluster.get("ReaderEndpoint", "")),
-        "port": str(cluster.get("Port", "")),
-        "engine": str(cluster.get("Engine", "")),
-        "status": str(cluster.get("Status", "")),
-        "created": "true" if created else "false",
-        "database-url": database_url(cluster, plan.inputs.database),
-    }
+    values = cluster_outputs(cluster, created, plan.inputs.database)
     if secret_arn:
         values["master-user-secret-arn"] = secret_arn
     for name, value in values.items():

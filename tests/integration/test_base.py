@@ -81,6 +81,27 @@ def emails(shop: str) -> list[Any]:
     return [row[0] for row in cursor.fetchall()]
 
 
+def left_behind(
+    action: Harness, ident: str, base_tag: str, expires: str | None = "2026-01-01T00:00:00Z"
+) -> None:
+    """A cluster as an interrupted refresh leaves it: refresh-base's tags, `base_tag`, an expiry."""
+    tags = {
+        "aurora-clone/managed": "true",
+        "aurora-clone/repository": "acme/shop",
+        "aurora-clone/source": "prod",
+        "aurora-clone/base": base_tag,
+        **({"aurora-clone/expires-at": expires} if expires else {}),
+    }
+    action.aws.rds.restore_db_cluster_to_point_in_time(
+        SourceDBClusterIdentifier="prod",
+        DBClusterIdentifier=ident,
+        RestoreType="copy-on-write",
+        UseLatestRestorableTime=True,
+        DeletionProtection=False,
+        Tags=[{"Key": key, "Value": value} for key, value in tags.items()],
+    )
+
+
 def test_the_first_refresh_makes_a_masked_golden_copy_that_idles_for_storage_only(
     action: Harness, double: DataApi, data: str
 ) -> None:
@@ -203,20 +224,7 @@ def test_purge_deletes_a_golden_copy_renamed_aside_and_left_behind_but_keeps_the
     assert refresh(action, double, data).code == 0
     # As a refresh cancelled between its renames leaves it: renamed aside, expiring now.
     left = f"{BASE}-o2601010300"  # as refresh-base names it: <base>-oYYMMDDHHMM
-    action.aws.rds.restore_db_cluster_to_point_in_time(
-        SourceDBClusterIdentifier="prod",
-        DBClusterIdentifier=left,
-        RestoreType="copy-on-write",
-        DeletionProtection=False,
-        UseLatestRestorableTime=True,
-        Tags=[
-            {"Key": "aurora-clone/managed", "Value": "true"},
-            {"Key": "aurora-clone/repository", "Value": "acme/shop"},
-            {"Key": "aurora-clone/source", "Value": "prod"},
-            {"Key": "aurora-clone/base", "Value": "aside"},
-            {"Key": "aurora-clone/expires-at", "Value": "2026-01-01T00:00:00Z"},
-        ],
-    )
+    left_behind(action, left, "aside")
 
     result = action.run({"mode": "purge"}, event=SCHEDULE, event_name="schedule")
 
@@ -297,20 +305,7 @@ def test_a_dry_run_says_what_it_would_swap_and_changes_nothing(
 def test_purge_deletes_only_what_a_refresh_left_behind(
     action: Harness, ident: str, base_tag: str, purged: bool
 ) -> None:
-    action.aws.rds.restore_db_cluster_to_point_in_time(
-        SourceDBClusterIdentifier="prod",
-        DBClusterIdentifier=ident,
-        RestoreType="copy-on-write",
-        UseLatestRestorableTime=True,
-        DeletionProtection=False,
-        Tags=[
-            {"Key": "aurora-clone/managed", "Value": "true"},
-            {"Key": "aurora-clone/repository", "Value": "acme/shop"},
-            {"Key": "aurora-clone/source", "Value": "prod"},
-            {"Key": "aurora-clone/base", "Value": base_tag},
-            {"Key": "aurora-clone/expires-at", "Value": "2026-01-01T00:00:00Z"},
-        ],
-    )
+    left_behind(action, ident, base_tag)
 
     result = action.run({"mode": "purge"}, event=SCHEDULE, event_name="schedule")
 
@@ -330,19 +325,7 @@ def test_a_golden_copy_left_aside_goes_back_in_place_and_older_ones_are_deleted(
     action.aws.rds.modify_db_cluster(
         DBClusterIdentifier=BASE, NewDBClusterIdentifier=f"{BASE}-o2611251201", ApplyImmediately=True
     )
-    action.aws.rds.restore_db_cluster_to_point_in_time(
-        SourceDBClusterIdentifier="prod",
-        DBClusterIdentifier=f"{BASE}-o2611240300",
-        RestoreType="copy-on-write",
-        UseLatestRestorableTime=True,
-        DeletionProtection=False,
-        Tags=[
-            {"Key": "aurora-clone/managed", "Value": "true"},
-            {"Key": "aurora-clone/repository", "Value": "acme/shop"},
-            {"Key": "aurora-clone/source", "Value": "prod"},
-            {"Key": "aurora-clone/base", "Value": "true"},
-        ],
-    )
+    left_behind(action, f"{BASE}-o2611240300", "true", expires=None)
     next_night(action)
     deletes: list[str] = []
 
