@@ -461,6 +461,25 @@ def test_a_sql_statement_past_the_call_limit_is_waited_for_and_reported_without_
     assert result.outputs["endpoint"]
 
 
+def test_on_aurora_mysql_too_a_statement_past_the_call_limit_is_waited_for(
+    action: Harness, slow_double: DataApi, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    server = databases.mariadb()
+    name = seed(server)
+    use(slow_double, server, name, monkeypatch, "shopmysql-pr-7")
+    make_mysql_source(action)
+    files = {"slow.sql": "UPDATE customers SET notes = 'rehearsed' WHERE SLEEP(0.4) = 0;"}
+
+    result = action.run(
+        {"source-cluster": "shopmysql", "database": "shop", "sql": "slow.sql", "poll-interval": "1"},
+        files=files,
+    )
+
+    assert result.code == 0, result.log
+    assert "slow.sql:1: still running after the Data API's 45 s call limit; waiting" in result.log
+    assert query(name, "SELECT DISTINCT notes FROM customers", server=server) == [("rehearsed",)]
+
+
 def test_a_statement_over_a_minute_is_flagged_in_the_summary_and_the_comment(
     action: Harness, shop: str, double: DataApi, monkeypatch: pytest.MonkeyPatch
 ) -> None:
