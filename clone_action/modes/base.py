@@ -133,7 +133,7 @@ def run(plan: BasePlan, wf: Workflow, rds: RdsGateway, clock: Clock) -> None:
 
         raise InputError(problems, given=inputs.given)
     making = _clone_plan(plan, _idle_capacity(inputs, rds, source))
-    _current_base(plan, rds)  # a base-cluster name taken by something else: refused before any change
+    current = _current_base(plan, rds)  # a name taken by something else: refused before any change
     taken = rds.describe_cluster(plan.candidate)
     if taken is not None:
         raise SafetyError(
@@ -143,10 +143,10 @@ def run(plan: BasePlan, wf: Workflow, rds: RdsGateway, clock: Clock) -> None:
         )
     request = restore_request(making.inputs, making, source)
     if inputs.dry_run:
-        _print_plan(plan, wf, _current_base(plan, rds))
+        _print_plan(plan, wf, current)
         return
-    _leftovers(plan, wf, rds, budget)
-    current = _current_base(plan, rds)
+    if _leftovers(plan, wf, rds, budget):
+        current = _current_base(plan, rds)
 
     wf.log(f"Cloning '{plan.source}' into '{plan.candidate}', the next golden copy '{plan.base}'")
     cluster = rds.restore_clone(
@@ -169,7 +169,14 @@ def run(plan: BasePlan, wf: Workflow, rds: RdsGateway, clock: Clock) -> None:
             f"The new golden copy '{plan.candidate}' was not prepared: deleting it; "
             f"'{plan.base}' is unchanged"
         )
-        _delete(rds, plan, plan.candidate, budget, wf)
+        try:
+            _delete(rds, plan, plan.candidate, budget, wf)
+        except ActionError as failed:
+            wf.warning(
+                f"'{plan.candidate}' could not be deleted: {failed.message} It is tagged "
+                f"{tagkeys.BASE}={tagkeys.CANDIDATE}: a scheduled purge deletes it once it expires.",
+                title="aurora-clone: unprepared golden copy left",
+            )
         raise
     _swap(plan, wf, rds, current, budget)
     _report(plan, wf, rds, ran, current is not None)
@@ -295,9 +302,10 @@ def _put_back(plan: BasePlan, wf: Workflow, rds: RdsGateway) -> None:
         )
 
 
-def _leftovers(plan: BasePlan, wf: Workflow, rds: RdsGateway, budget: Budget) -> None:
+def _leftovers(plan: BasePlan, wf: Workflow, rds: RdsGateway, budget: Budget) -> bool:
     """What an interrupted refresh left renamed aside (`<base>-o...`): the newest goes back under
-    base-cluster's name when that name is free (it was the golden copy), the others are deleted."""
+    base-cluster's name when that name is free (it was the golden copy), the others are deleted.
+    True when one was put back."""
     prefix = f"{plan.base}-o"
     aside = sorted(
         (
@@ -319,12 +327,16 @@ def _leftovers(plan: BasePlan, wf: Workflow, rds: RdsGateway, budget: Budget) ->
         )
         _retag(rds, newest, {tagkeys.BASE: tagkeys.GOLDEN})
         _rename(rds, wf, plan, ident, plan.base, budget)
+        put_back = True
+    else:
+        put_back = False
     for cluster in aside:
         ident = str(cluster["DBClusterIdentifier"])
         wf.log(f"'{ident}' is a golden copy an earlier refresh renamed aside and left behind: deleting it")
         if tagkeys.tag_map(cluster).get(tagkeys.BASE) != tagkeys.ASIDE:
             _retag(rds, cluster, {tagkeys.BASE: tagkeys.ASIDE})  # never delete a cluster tagged base=true
         _delete(rds, plan, ident, budget, wf)
+    return put_back
 
 
 def _rename(rds: RdsGateway, wf: Workflow, plan: BasePlan, old: str, new: str, budget: Budget) -> None:
