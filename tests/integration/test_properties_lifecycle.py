@@ -1,7 +1,8 @@
 """The lifecycle invariant over random event sequences (hypothesis), against moto and the fake GitHub.
 
 Each example is a fresh account (the source 'prod' and an unmanaged cluster 'analytics') and two
-pull requests. A sequence of what people do (label, unlabel, push, close, reopen), of nightly
+pull requests. A sequence of what people do (label, unlabel, push, close, reopen, add the reset
+label), of nightly
 purges and of re-runs of earlier events (a re-run replays its event as it was first sent) is
 played through the action in `mode: auto`, as `preview-database.yml` runs it. Any run may be
 cancelled by the runner's SIGINT at a random RDS call boundary; a cancelled run is re-run by its
@@ -32,7 +33,8 @@ from testkit.fake_github import FakeGitHub
 from testkit.harness import Harness, SignalAt
 
 PRS = (1, 2)
-KINDS = ("label", "unlabel", "push", "close", "reopen", "purge", "replay")
+KINDS = ("label", "unlabel", "push", "close", "reopen", "reset", "purge", "replay")
+RESET_LABEL = "clone-db-reset"
 BOUNDARIES = ("before-call.rds", "after-call.rds")
 # `make test` plays 200 sequences; a plain `pytest` a sample of them.
 SEQUENCES = int(os.environ.get("LIFECYCLE_EXAMPLES", "25"))
@@ -130,6 +132,9 @@ def play(world: World, step: Step) -> None:
             return
         pr.open = True
         event = world.event("reopened", step.pr)
+    elif step.kind == "reset":
+        # The reset label asks for a fresh clone; the action takes it off again.
+        event = world.event("labeled", step.pr, label=RESET_LABEL)
     elif step.kind == "purge":
         event = Event("schedule", schedule_event())
     else:
