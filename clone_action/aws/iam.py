@@ -39,9 +39,16 @@ _WHEN_CALLED = {
 }
 
 
-def statement(action: str, policy: str = CLONE_POLICY, called: str = "") -> dict[str, Any] | None:
-    """The example policy's Allow statement for `action` (denied during the call `called`), as it
-    stands in examples/iam/; None if none."""
+# Where one action is allowed by statements for different uses of it, the one for this use: a
+# ModifyDBCluster that renames (refresh-base's swap) is not one that hands RDS the password.
+_FOR_PURPOSE = {("rds:ModifyDBCluster", "rename"): ("RenameOnlyPreparedGoldenCopies",)}
+
+
+def statement(
+    action: str, policy: str = CLONE_POLICY, called: str = "", purpose: str = ""
+) -> dict[str, Any] | None:
+    """The example policy's Allow statement for `action` (denied during the call `called`, made
+    for `purpose`), as it stands in examples/iam/; None if none."""
     try:
         document = json.loads((POLICIES / policy).read_text(encoding="utf-8"))
     except (OSError, ValueError):
@@ -52,7 +59,8 @@ def statement(action: str, policy: str = CLONE_POLICY, called: str = "") -> dict
         listed = [actions] if isinstance(actions, str) else list(actions or [])
         if candidate.get("Effect") == "Allow" and action in listed:
             found.append(dict(candidate))
-    preferred = _WHEN_CALLED.get(action, ()) if called == action else ()
+    preferred: tuple[str, ...] = _WHEN_CALLED.get(action, ()) if called == action else ()
+    preferred = _FOR_PURPOSE.get((action, purpose), preferred)
     return next((s for s in found if s.get("Sid") in preferred), found[0] if found else None)
 
 

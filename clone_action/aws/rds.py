@@ -99,8 +99,14 @@ class RdsGateway(Waiting):
                 self.faults.InstanceQuotaExceededFault,
                 self.faults.StorageQuotaExceededFault,
             )
+            purpose = "rename" if "NewDBClusterIdentifier" in kwargs else ""
             raise translate(
-                exc, f"rds:{action}", self.region, quota=isinstance(exc, quota), policy=self.policy
+                exc,
+                f"rds:{action}",
+                self.region,
+                quota=isinstance(exc, quota),
+                policy=self.policy,
+                purpose=purpose,
             ) from exc
         except BotoCoreError as exc:
             self.ledger.doing = ""

@@ -78,10 +78,10 @@ def busy(kind: str, ident: str, *faults: type[Exception]) -> dict[type[Exception
     return dict.fromkeys(faults, handler)
 
 
-def _access_denied(called: str, code: str, message: str, policy: str) -> AccessDenied:
+def _access_denied(called: str, code: str, message: str, policy: str, purpose: str = "") -> AccessDenied:
     """The action IAM refused (named in its message, else the one called) and the example's statement."""
     denied = iam.denied_action(message, called)
-    example = iam.statement(denied, policy, called)
+    example = iam.statement(denied, policy, called, purpose)
     statement = example or iam.fallback(denied)
     via = f" (for {called})" if denied != called else ""
     where = (
@@ -107,6 +107,7 @@ def translate(
     *,
     quota: bool = False,
     policy: str = "clone-teardown-policy.json",
+    purpose: str = "",
 ) -> AwsError:
     """An AWS failure as a message a person can act on: what failed, the likely cause, the fix."""
     if isinstance(exc, NoCredentialsError):
@@ -122,7 +123,7 @@ def translate(
     error = exc.response.get("Error", {})
     code, message = str(error.get("Code", "")), str(error.get("Message", ""))
     if code in ACCESS_DENIED:
-        return _access_denied(action, code, message, policy)
+        return _access_denied(action, code, message, policy, purpose)
     if quota:
         return AwsError(
             f"An AWS quota stopped {action} in {region} ({code}): {message}",

@@ -364,3 +364,24 @@ def test_a_denied_clone_of_the_golden_copy_quotes_the_pr_from_base_policy(
 
     assert result.code == 1
     assert "CloneTheGoldenCopyIntoTaggedClones" in result.summary
+
+
+def test_a_denied_rename_quotes_the_rename_statement_of_the_refresh_policy(
+    action: Harness, double: DataApi, data: str
+) -> None:
+    from testkit.rds_model import common_error
+
+    assert refresh(action, double, data).code == 0
+    next_night(action)
+    denied = common_error("AccessDenied", "not authorized")
+
+    def refuse_renames(params: dict[str, Any], **kwargs: Any) -> Any:
+        return denied(**kwargs) if "NewDBClusterIdentifier" in params.get("body", {}) else None
+
+    action.on("before-call.rds.ModifyDBCluster", refuse_renames)
+
+    result = refresh(action, double, data)
+
+    assert result.code == 1
+    assert "RenameOnlyPreparedGoldenCopies" in result.summary
+    assert action.cluster(BASE)["Status"] == "available"  # type: ignore[index]
