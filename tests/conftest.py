@@ -6,6 +6,7 @@ from collections.abc import Iterator
 
 import pytest
 
+from testkit.data_api import DataApi
 from testkit.fake_aws import Account, Moto
 from testkit.fake_github import FakeGitHub, instant_retries, serve
 from testkit.runner import REGION
@@ -60,3 +61,12 @@ def github(github_server: FakeGitHub) -> FakeGitHub:
     """The fake GitHub API, emptied for each test."""
     github_server.reset()
     return github_server
+
+
+@pytest.fixture(scope="session")
+def double() -> Iterator[DataApi]:
+    """The Data API double (testkit.data_api) over the real servers, once for the session; each
+    test attaches its clone to a database of its own."""
+    api = DataApi()
+    yield api
+    api.stop()

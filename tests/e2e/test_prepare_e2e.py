@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -23,13 +22,6 @@ from testkit.runner import RunAction
 pytestmark = pytest.mark.xdist_group("moto-server")
 
 CLONE = "prod-pr-7"
-
-
-@pytest.fixture(scope="module")
-def double() -> Iterator[DataApi]:
-    api = DataApi()
-    yield api
-    api.stop()
 
 
 def test_a_masked_clone_end_to_end(

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterator
 from datetime import timedelta
 from typing import Any
 
@@ -29,13 +28,6 @@ SEED = [
     "INSERT INTO customers VALUES (1, 'ada@example.com', 'Ada Lovelace'), (2, NULL, 'Alan Turing')",
 ]
 SCHEDULE = {"schedule": "17 3 * * *"}
-
-
-@pytest.fixture(scope="module")
-def double() -> Iterator[DataApi]:
-    api = DataApi()
-    yield api
-    api.stop()
 
 
 @pytest.fixture

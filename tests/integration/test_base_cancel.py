@@ -7,7 +7,6 @@ next night's refresh leaves exactly one golden copy behind.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
 
@@ -22,13 +21,6 @@ from testkit.runner import Result
 
 BASE = "gold"
 MASK = "customers.email=email"
-
-
-@pytest.fixture(scope="module")
-def double() -> Iterator[DataApi]:
-    api = DataApi()
-    yield api
-    api.stop()
 
 
 def refresh(action: Harness, double: DataApi) -> Result:

@@ -43,13 +43,6 @@ HANDED_OUT = ("endpoint", "reader-endpoint", "database-url")
 
 
 @pytest.fixture(scope="session")
-def double() -> Iterator[DataApi]:
-    api = DataApi()
-    yield api
-    api.stop()
-
-
-@pytest.fixture(scope="session")
 def slow_double() -> Iterator[DataApi]:
     """The Data API with its 45 s call limit lowered to 0.3 s: a one-second statement outlives it."""
     api = DataApi(call_limit=0.3)

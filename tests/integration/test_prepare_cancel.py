@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import os
 import signal
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -27,13 +26,6 @@ from testkit.runner import Result
 CLONE = "prod-pr-7"
 MASK = "customers.email=email\ncustomers.full_name=name"
 HANDED_OUT = ("endpoint", "reader-endpoint", "database-url")
-
-
-@pytest.fixture(scope="module")
-def double() -> Iterator[DataApi]:
-    api = DataApi()
-    yield api
-    api.stop()
 
 
 class CancelAt:

@@ -8,7 +8,6 @@ for every cluster of the account and Region, as on AWS); GitHub is the fake one,
 from __future__ import annotations
 
 import signal
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -507,16 +506,6 @@ def test_a_reset_cancelled_midway_is_finished_by_a_rerun(
     assert [i["DBInstanceIdentifier"] for i in action.instances(CLONE)] == [INSTANCE]
     assert action.aws.cluster_ids() == ["prod", CLONE]
     assert pr.labels[7] == ["clone-db"]
-
-
-# --- the Data API double, as tests/integration/test_prepare.py uses it ---------------------------
-
-
-@pytest.fixture(scope="session")
-def double() -> Iterator[DataApi]:
-    api = DataApi()
-    yield api
-    api.stop()
 
 
 def seed(server: databases.Server) -> str:
